@@ -1,0 +1,64 @@
+# Kommunal PRO — targets a newcomer can guess. Every target installs what it needs on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CDK := node_modules/.bin/cdk
+ENV ?= test
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: dev run test unit integration infra-tests e2e lint format typecheck synth diff deploy token clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[infra,dev]'
+	touch $(STAMP)
+
+$(CDK): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(CDK)
+
+dev: $(STAMP)                    ## create the virtualenv with everything
+
+run: $(STAMP)                    ## the whole system locally: API, embedded DynamoDB, seed, jobs
+	$(BIN)/python -m local
+
+test: $(STAMP)                   ## every test: unit, integration, infra, e2e
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+infra-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/infra
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy layers/shared/python functions local
+
+token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICIPALITY=0751
+	$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751)
+
+synth: $(STAMP) $(CDK)           ## synthesise one environment: make synth ENV=pilot
+	$(CDK) synth -c env=$(ENV) --quiet
+
+diff: $(STAMP) $(CDK)
+	$(CDK) diff -c env=$(ENV)
+
+deploy: $(STAMP) $(CDK)
+	$(CDK) deploy -c env=$(ENV)
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

@@ -1,0 +1,39 @@
+"""Organisations: municipalities (tenants) and their onboarding."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.auth import Role
+from kommunal_pro.concurrency import etag, expected_version
+from kommunal_pro.organisations.models import Municipality, MunicipalityPatch
+from kommunal_pro.organisations.service import default_service
+from kommunal_pro.tenancy import Tenant
+
+app = create_app()
+
+
+@app.get("/v1/municipalities", middlewares=[requires(Role.NATIONAL_ADMIN)])
+def list_municipalities() -> Response[list[Municipality]]:
+    return json_response([m.model_dump(mode="json", by_alias=True) for m in default_service().list()])
+
+
+@app.get("/v1/municipalities/<code>", middlewares=[requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)])
+def get_municipality(code: Annotated[Tenant, Path()]) -> Response[Municipality]:
+    municipality = default_service().get(current_principal(app), code)
+    return json_response(municipality, headers={"ETag": etag(municipality.version)})
+
+
+@app.patch("/v1/municipalities/<code>", middlewares=[requires(Role.NATIONAL_ADMIN)])
+def update_municipality(
+    code: Annotated[Tenant, Path()],
+    patch: Annotated[MunicipalityPatch, Body()],
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response[Municipality]:
+    municipality = default_service().update(current_principal(app), code, patch, expected_version(if_match))
+    return json_response(municipality, headers={"ETag": etag(municipality.version)})
+
+
+lambda_handler = lambda_handler_for(app)

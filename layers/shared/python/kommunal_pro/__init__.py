@@ -1,0 +1,1 @@
+"""Kommunal PRO shared package: domain, storage, auth and API plumbing used by every function."""

@@ -1,0 +1,128 @@
+"""API plumbing shared by every HTTP function: the resolver, authentication, role checks, problem+json.
+
+A function module does three things: `app = create_app()`, routes with `middlewares=[requires(...)]`,
+and `lambda_handler = lambda_handler_for(app)`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from kommunal_pro.auth import Principal, Role, principal_from_event
+from kommunal_pro.config import get_settings
+from kommunal_pro.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge, Problem
+from kommunal_pro.observability import logger, metrics, tracer
+from kommunal_pro.organisations.service import ensure_tenant_enabled
+
+PROBLEM_JSON = "application/problem+json"
+Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response]], Response]
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.exception_handler(Problem)(problem_response)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(NotFoundError)(lambda _: problem_response(NotFound("Ukendt adresse (no such route)")))
+    app.exception_handler(Exception)(_unexpected)
+    return app
+
+
+def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
+    """The Lambda entry point: authenticate and size-check before routing and validation, then resolve."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict, context: LambdaContext) -> dict:
+        try:
+            _check_body_size(event)
+            app.append_context(principal=principal_from_event(event))
+        except Problem as problem:
+            return {
+                "statusCode": problem.status,
+                "headers": {"Content-Type": PROBLEM_JSON},
+                "body": json.dumps(problem.body(), ensure_ascii=False),
+                "isBase64Encoded": False,
+            }
+        try:
+            return app.resolve(event, context)
+        finally:
+            app.clear_context()
+
+    return lambda_handler
+
+
+def requires(*roles: Role) -> Middleware:
+    """Route middleware: the caller holds one of `roles` and their municipality is enabled."""
+    accepted = frozenset(roles)
+
+    def check_roles(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+        principal = current_principal(app)
+        principal.require_role(accepted)
+        ensure_tenant_enabled(principal)
+        return next_middleware(app)
+
+    return check_roles
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    return app.context["principal"]
+
+
+def json_response(
+    body: BaseModel | dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    text = body.model_dump_json(by_alias=True) if isinstance(body, BaseModel) else json.dumps(body, default=str)
+    return Response(status_code=status, content_type="application/json", body=text, headers=headers or {})
+
+
+def problem_response(problem: Problem) -> Response:
+    if problem.status >= 500:
+        logger.error("request failed", extra={"problem": problem.title})
+    return Response(
+        status_code=problem.status,
+        content_type=PROBLEM_JSON,
+        body=json.dumps(problem.body(), ensure_ascii=False),
+    )
+
+
+def _check_body_size(event: dict) -> None:
+    limit = get_settings().max_body_bytes
+    if len((event.get("body") or "").encode()) > limit:
+        raise PayloadTooLarge(f"Forespørgslen er for stor (the request body exceeds {limit} bytes)")
+
+
+def _invalid_request(error: RequestValidationError) -> Response:
+    errors = [
+        {
+            "location": ".".join(str(part) for part in e.get("loc", ())),
+            "message": e.get("msg", "invalid"),
+            "type": e.get("type", "invalid"),
+        }
+        for e in error.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem_response(BadRequest("Forespørgslen er ikke gyldig JSON (the body is not valid JSON)"))
+    return problem_response(
+        InvalidInput("Forespørgslen indeholder ugyldige felter (the request has invalid fields)", errors)
+    )
+
+
+def _unexpected(error: Exception) -> Response:
+    logger.exception("unexpected error")
+    return problem_response(
+        Problem(
+            detail="Der opstod en uventet fejl; prøv igen (an unexpected error occurred; try again)",
+            status=500,
+            title="Internal error",
+        )
+    )

@@ -1,0 +1,82 @@
+"""The verified caller, built from the claims API Gateway's Cognito authorizer delivers.
+
+API Gateway hands every claim to Lambda as a string: a list claim such as `cognito:groups` arrives as
+"a,b" or "[a b]". Roles are Cognito groups; the municipality and org units are custom attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from kommunal_pro.errors import Forbidden, Unauthenticated
+from kommunal_pro.tenancy import NATIONAL, Tenant
+
+CLAIM_ROLES = "cognito:groups"
+CLAIM_MUNICIPALITY = "custom:municipality"
+CLAIM_UNITS = "custom:units"
+CLAIM_NAME = "name"
+
+
+class Role(StrEnum):
+    NATIONAL_ADMIN = "national-admin"
+    ADMIN = "admin"
+    EMPLOYEE = "employee"
+    CITIZEN = "citizen"
+    AUDITOR = "auditor"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.AUDITOR})
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    municipality: Tenant
+    roles: frozenset[Role]
+    units: tuple[str, ...] = ()
+    name: str | None = None
+
+    def require_role(self, accepted: frozenset[Role]) -> None:
+        if not self.roles & accepted:
+            raise Forbidden(
+                "Din rolle giver ikke adgang til denne handling "
+                f"(this action needs one of the roles: {', '.join(sorted(accepted))})"
+            )
+
+    def require_municipality(self, code: str) -> None:
+        """Staff act only within their own municipality; national admins act everywhere."""
+        if Role.NATIONAL_ADMIN not in self.roles and self.municipality != code:
+            raise Forbidden("Du har kun adgang til din egen kommune (you can only access your own municipality)")
+
+
+def split_claim(value: Any) -> list[str]:
+    """A multi-valued claim as API Gateway delivers it ("a,b", "[a b]", a list, or empty)."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    return [part for part in re.split(r"[,\s]+", str(value).strip().strip("[]")) if part]
+
+
+def principal_from_event(event: Mapping[str, Any]) -> Principal:
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    subject = claims.get("sub")
+    if not subject:
+        raise Unauthenticated("Du skal være logget ind (a valid bearer token is required)")
+    roles = {Role(r) for r in split_claim(claims.get(CLAIM_ROLES)) if r in Role._value2member_map_}
+    municipality = claims.get(CLAIM_MUNICIPALITY) or (NATIONAL if Role.NATIONAL_ADMIN in roles else None)
+    if not roles or not municipality:
+        raise Forbidden("Dit login mangler rolle eller kommune (the token carries no role or municipality)")
+    return Principal(
+        subject=subject,
+        municipality=municipality,
+        roles=frozenset(roles),
+        units=tuple(split_claim(claims.get(CLAIM_UNITS))),
+        name=claims.get(CLAIM_NAME),
+    )

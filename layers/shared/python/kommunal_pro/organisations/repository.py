@@ -1,0 +1,72 @@
+"""Municipality records in DynamoDB.
+
+Item: PK = "<code>#MUNICIPALITY", SK = "MUNICIPALITY"; municipalities (not the national library) are
+also listed under GSI1PK = "national#MUNICIPALITY", GSI1SK = "<code>".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from kommunal_pro.errors import PreconditionFailed
+from kommunal_pro.organisations.models import Municipality
+from kommunal_pro.storage.schema import GSI1, PK, SK, key, without_keys
+from kommunal_pro.storage.table import is_conditional_failure
+from kommunal_pro.tenancy import NATIONAL
+
+RECORD = "MUNICIPALITY"
+
+
+class MunicipalityRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, code: str) -> Municipality | None:
+        item = self._table.get_item(Key={PK: key(code, RECORD), SK: RECORD}).get("Item")
+        return Municipality.model_validate(without_keys(item)) if item else None
+
+    def list_all(self) -> list[Municipality]:
+        items: list[dict] = []
+        query = {"IndexName": GSI1.name, "KeyConditionExpression": Key(GSI1.partition_key).eq(key(NATIONAL, RECORD))}
+        while True:
+            page = self._table.query(**query)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return [Municipality.model_validate(without_keys(i)) for i in items]
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def add(self, municipality: Municipality) -> bool:
+        """Store a new municipality; False (and nothing written) if it already exists."""
+        try:
+            self._table.put_item(Item=self._item(municipality), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def replace(self, municipality: Municipality, expected_version: int) -> None:
+        """Write a changed municipality whose version is expected_version + 1, unless someone was first."""
+        try:
+            self._table.put_item(
+                Item=self._item(municipality),
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues={":expected": expected_version},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise PreconditionFailed(
+                    "Kommunen er ændret af en anden siden du læste den; hent den igen "
+                    "(the municipality changed since you read it; fetch it again)"
+                ) from None
+            raise
+
+    @staticmethod
+    def _item(municipality: Municipality) -> dict[str, Any]:
+        item = {PK: key(municipality.code, RECORD), SK: RECORD, **municipality.model_dump(mode="json")}
+        if municipality.code != NATIONAL:
+            item |= {GSI1.partition_key: key(NATIONAL, RECORD), GSI1.sort_key: municipality.code}
+        return item

@@ -1,0 +1,112 @@
+"""Municipality onboarding: who may read and change a municipality, and the seed of all 98."""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+from kommunal_pro.auth import Principal, Role
+from kommunal_pro.errors import Forbidden, NotFound
+from kommunal_pro.models import utc_now
+from kommunal_pro.organisations.models import (
+    Municipality,
+    MunicipalityPatch,
+    MunicipalitySettings,
+    ReminderChannel,
+)
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.storage.table import data_table
+from kommunal_pro.tenancy import NATIONAL
+
+SEED_ACTOR = "system:seed"
+
+
+class MunicipalityService:
+    def __init__(self, repository: MunicipalityRepository) -> None:
+        self._repository = repository
+
+    def list(self) -> list[Municipality]:
+        return sorted(self._repository.list_all(), key=lambda m: m.code)
+
+    def get(self, principal: Principal, code: str) -> Municipality:
+        principal.require_municipality(code)
+        municipality = self._repository.get(code)
+        if municipality is None:
+            raise NotFound(f"Kommune {code} findes ikke (no municipality with code {code})")
+        return municipality
+
+    def update(self, principal: Principal, code: str, patch: MunicipalityPatch, expected_version: int) -> Municipality:
+        current = self.get(principal, code)
+        settings = current.settings.model_copy(
+            update=patch.model_dump(include={"display_name", "sender_name", "reminder_channels"}, exclude_none=True)
+        )
+        changed = current.model_copy(
+            update={
+                "enabled": current.enabled if patch.enabled is None else patch.enabled,
+                "settings": MunicipalitySettings.model_validate(settings.model_dump()),
+                "version": expected_version + 1,
+                "updated_at": utc_now(),
+                "updated_by": principal.subject,
+            }
+        )
+        self._repository.replace(changed, expected_version)
+        return changed
+
+    def ensure_enabled(self, principal: Principal) -> None:
+        """Staff and citizens of a municipality that is not (yet) enabled are turned away."""
+        if Role.NATIONAL_ADMIN in principal.roles:
+            return
+        municipality = self._repository.get(principal.municipality)
+        if municipality is None or not municipality.enabled:
+            raise Forbidden(
+                f"Kommune {principal.municipality} er ikke aktiveret i Kommunal PRO endnu "
+                f"(municipality {principal.municipality} is not enabled)"
+            )
+
+
+def default_service() -> MunicipalityService:
+    return MunicipalityService(MunicipalityRepository(data_table()))
+
+
+def ensure_tenant_enabled(principal: Principal) -> None:
+    default_service().ensure_enabled(principal)
+
+
+def reference_municipalities() -> list[Municipality]:
+    """The 98 municipalities from the reference list, not yet enabled, plus the national library."""
+    now = utc_now()
+    source = resources.files("kommunal_pro.organisations") / "data" / "municipalities.csv"
+    with source.open(encoding="utf-8") as rows:
+        municipalities = [
+            Municipality(
+                code=row["kommunekode"],
+                name=row["navn"],
+                region=row["region"],
+                region_code=row["region_iso_3166_2"],
+                enabled=False,
+                settings=MunicipalitySettings(
+                    display_name=f"{row['navn']} Kommune",
+                    sender_name=f"{row['navn']} Kommune",
+                    reminder_channels=[ReminderChannel.EMAIL, ReminderChannel.SMS],
+                ),
+                updated_at=now,
+                updated_by=SEED_ACTOR,
+            )
+            for row in csv.DictReader(rows)
+        ]
+    national = Municipality(
+        code=NATIONAL,
+        name="Nationalt bibliotek",
+        enabled=True,
+        settings=MunicipalitySettings(
+            display_name="Nationalt spørgeskemabibliotek", sender_name="Kommunal PRO", reminder_channels=[]
+        ),
+        updated_at=now,
+        updated_by=SEED_ACTOR,
+    )
+    return [*municipalities, national]
+
+
+def seed_municipalities(repository: MunicipalityRepository) -> int:
+    """Add any reference municipality that is missing; never touches existing ones. Returns how many were added."""
+    return sum(repository.add(m) for m in reference_municipalities())
