@@ -19,7 +19,14 @@ from pydantic import BaseModel
 
 from kommunal_pro.auth import Principal, Role, principal_from_event
 from kommunal_pro.config import get_settings
-from kommunal_pro.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge, Problem
+from kommunal_pro.errors import (
+    BadRequest,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    UnsupportedMediaType,
+)
 from kommunal_pro.observability import logger, metrics, tracer
 from kommunal_pro.organisations.service import ensure_tenant_enabled
 
@@ -37,14 +44,14 @@ def create_app() -> APIGatewayRestResolver:
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
-    """The Lambda entry point: authenticate and size-check before routing and validation, then resolve."""
+    """The Lambda entry point: check the body and authenticate before routing and validation, then resolve."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     @tracer.capture_lambda_handler
     def lambda_handler(event: dict, context: LambdaContext) -> dict:
         try:
-            _check_body_size(event)
+            _check_body(event)
             app.append_context(principal=principal_from_event(event))
         except Problem as problem:
             return {
@@ -81,8 +88,9 @@ def current_principal(app: APIGatewayRestResolver) -> Principal:
 def json_response(
     body: BaseModel | dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    text = body.model_dump_json(by_alias=True) if isinstance(body, BaseModel) else json.dumps(body, default=str)
-    return Response(status_code=status, content_type="application/json", body=text, headers=headers or {})
+    """A JSON response; Powertools validates it against the route's declared response model."""
+    payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
+    return Response(status_code=status, content_type="application/json", body=payload, headers=headers or {})
 
 
 def problem_response(problem: Problem) -> Response:
@@ -95,10 +103,17 @@ def problem_response(problem: Problem) -> Response:
     )
 
 
-def _check_body_size(event: dict) -> None:
+def _check_body(event: dict) -> None:
+    body = event.get("body")
+    if not body:
+        return
     limit = get_settings().max_body_bytes
-    if len((event.get("body") or "").encode()) > limit:
+    if len(body.encode()) > limit:
         raise PayloadTooLarge(f"Forespørgslen er for stor (the request body exceeds {limit} bytes)")
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType("Send JSON med Content-Type: application/json (send the body as application/json)")
 
 
 def _invalid_request(error: RequestValidationError) -> Response:

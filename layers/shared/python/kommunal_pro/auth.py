@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kommunal_pro.errors import Forbidden, Unauthenticated
 from kommunal_pro.tenancy import NATIONAL, Tenant
@@ -73,10 +73,13 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
     municipality = claims.get(CLAIM_MUNICIPALITY) or (NATIONAL if Role.NATIONAL_ADMIN in roles else None)
     if not roles or not municipality:
         raise Forbidden("Dit login mangler rolle eller kommune (the token carries no role or municipality)")
-    return Principal(
-        subject=subject,
-        municipality=municipality,
-        roles=frozenset(roles),
-        units=tuple(split_claim(claims.get(CLAIM_UNITS))),
-        name=claims.get(CLAIM_NAME),
-    )
+    try:
+        return Principal(
+            subject=subject,
+            municipality=municipality,
+            roles=frozenset(roles),
+            units=tuple(split_claim(claims.get(CLAIM_UNITS))),
+            name=claims.get(CLAIM_NAME),
+        )
+    except ValidationError:
+        raise Forbidden("Dit login har en ugyldig kommunekode (the token's municipality is not valid)") from None

@@ -1,0 +1,102 @@
+"""`make run`: the whole system on this machine.
+
+DynamoDB is moto's server mode on a free port, unless AWS_ENDPOINT_URL_DYNAMODB points at a real
+DynamoDB or DynamoDB Local (then the table is created only if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from contextlib import closing
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _configure_environment() -> None:
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "KOMMUNAL_PRO_ENV": "local",
+        "TABLE_NAME": "kommunal-pro-local-data",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "kommunal-pro-local",
+        "LOG_LEVEL": "WARNING",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Kommunal PRO locally.")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    args = parser.parse_args()
+    _configure_environment()
+
+    moto_server = None
+    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+
+        moto_port = _free_port()
+        moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        moto_server.start()
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{moto_port}"
+
+    # Imported only now, so boto3 and the handlers see the environment set above.
+    import boto3
+    from kommunal_pro.auth import Role
+    from kommunal_pro.config import get_settings
+    from kommunal_pro.storage.schema import ensure_table
+    from kommunal_pro.storage.table import data_table
+
+    from local import tokens
+    from local.seed import DEMO_MUNICIPALITY, seed_demo_data
+    from local.server import LocalApi, make_server
+
+    table_name = get_settings().table_name
+    created = ensure_table(boto3.client("dynamodb"), table_name)
+    seeded = seed_demo_data(data_table())
+    api = LocalApi()
+    server = make_server(api, args.host, args.port)
+    base = f"http://{args.host}:{server.server_port}"
+
+    print(f"Kommunal PRO kører lokalt / running locally on {base}")
+    print(f"  API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)")
+    print(
+        f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} table {table_name}"
+        f" ({'created' if created else 'existing'}; seeded {seeded})"
+    )
+    print("  Dev tokens (8 hours; `make token ROLE=... MUNICIPALITY=...` mints more):")
+    for role, municipality in (
+        (Role.NATIONAL_ADMIN, None),
+        (Role.ADMIN, DEMO_MUNICIPALITY),
+        (Role.EMPLOYEE, DEMO_MUNICIPALITY),
+    ):
+        print(f"    {role:<15} {tokens.mint(tokens.dev_claims(role, municipality))}")
+    print(f"  Try: curl -H 'Authorization: Bearer <token>' {base}/v1/municipalities/{DEMO_MUNICIPALITY}")
+    print("Ctrl-C stops.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if moto_server is not None:
+            moto_server.stop()
+        print("Stopped.", flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

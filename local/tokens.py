@@ -1,0 +1,89 @@
+"""Dev tokens: signed JWTs standing in for Cognito's, verified by the local authorizer.
+
+`python -m local.tokens --role employee --municipality 0751` prints one. The signing secret lives in
+.local/dev-token-secret (created on first use) unless KOMMUNAL_PRO_DEV_TOKEN_SECRET is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+from kommunal_pro.auth import CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_ROLES, CLAIM_UNITS, Role
+
+ISSUER = "kommunal-pro-local"
+AUDIENCE = "kommunal-pro-local"
+ALGORITHM = "HS256"
+SECRET_FILE = Path(__file__).resolve().parent.parent / ".local" / "dev-token-secret"
+
+
+class InvalidToken(Exception):
+    """The token is missing, expired, tampered with or not ours."""
+
+
+def dev_secret() -> str:
+    if secret := os.environ.get("KOMMUNAL_PRO_DEV_TOKEN_SECRET"):
+        return secret
+    if not SECRET_FILE.exists():
+        SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SECRET_FILE.write_text(secrets.token_urlsafe(48))
+        SECRET_FILE.chmod(0o600)
+    return SECRET_FILE.read_text().strip()
+
+
+def dev_claims(
+    role: Role,
+    municipality: str | None,
+    *,
+    subject: str | None = None,
+    name: str | None = None,
+    units: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    claims: dict[str, Any] = {
+        "sub": subject or str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommunal-pro-dev/{role}/{municipality}")),
+        CLAIM_ROLES: [str(role)],
+        CLAIM_NAME: name or f"Dev {role}",
+    }
+    if municipality:
+        claims[CLAIM_MUNICIPALITY] = municipality
+    if units:
+        claims[CLAIM_UNITS] = units
+    return claims | (extra or {})
+
+
+def mint(claims: dict[str, Any], *, secret: str | None = None, ttl_seconds: int = 8 * 3600) -> str:
+    now = int(time.time())
+    payload = claims | {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "token_use": "id"}
+    return jwt.encode(payload, secret or dev_secret(), algorithm=ALGORITHM)
+
+
+def verify(token: str, *, secret: str | None = None) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, secret or dev_secret(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER)
+    except jwt.PyJWTError as error:
+        raise InvalidToken(type(error).__name__) from None
+    return {name: value for name, value in claims.items() if name not in ("iss", "aud", "iat", "exp")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Mint a dev token for the local runner.")
+    parser.add_argument("--role", type=Role, choices=list(Role), default=Role.EMPLOYEE)
+    parser.add_argument("--municipality", default="0751", help="kommunekode; ignored for national-admin")
+    parser.add_argument("--subject", help="the user's id (default: stable per role and municipality)")
+    parser.add_argument("--units", nargs="*", default=None, help="org unit ids of a staff member")
+    parser.add_argument("--hours", type=float, default=8)
+    args = parser.parse_args()
+    municipality = None if args.role is Role.NATIONAL_ADMIN else args.municipality
+    claims = dev_claims(args.role, municipality, subject=args.subject, units=args.units)
+    print(mint(claims, ttl_seconds=int(args.hours * 3600)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The README's run command, for real: the runner in its own process, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from kommunal_pro.auth import Role
+from moto.server import ThreadedMotoServer
+
+from local import tokens
+from local.__main__ import _free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "e2e-secret-e2e-secret-e2e-secret-e2e-secret"
+
+
+@contextmanager
+def running_system(dynamodb_endpoint: str | None = None) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME", "KOMMUNAL_PRO_ENV"))}
+    env |= {"KOMMUNAL_PRO_DEV_TOKEN_SECRET": SECRET, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    if dynamodb_endpoint:
+        env |= {"AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{base}/openapi.json", timeout=1)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail(f"the runner exited: {process.stdout.read() if process.stdout else ''}")
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the runner did not start within 60 s")
+    try:
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
+
+
+def _auth(role: Role, municipality: str | None = "0751") -> dict[str, str]:
+    claims = tokens.dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality)
+    return {"Authorization": f"Bearer {tokens.mint(claims, secret=SECRET)}"}
+
+
+def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
+    with running_system() as (base, process):
+        openapi = requests.get(f"{base}/openapi.json", timeout=5).json()
+        assert "/v1/municipalities/{code}" in openapi["paths"]
+        assert "Kommunal PRO" in requests.get(f"{base}/docs", timeout=5).text
+
+        assert requests.get(f"{base}/v1/municipalities/0751", timeout=5).status_code == 401
+        tampered = _auth(Role.EMPLOYEE)["Authorization"][:-3] + "abc"
+        assert (
+            requests.get(f"{base}/v1/municipalities/0751", headers={"Authorization": tampered}, timeout=5).status_code
+            == 401
+        )
+
+        own = requests.get(f"{base}/v1/municipalities/0751", headers=_auth(Role.EMPLOYEE), timeout=5)
+        assert own.status_code == 200 and own.json()["name"] == "Aarhus" and own.json()["enabled"] is True
+
+        admin = _auth(Role.NATIONAL_ADMIN)
+        listed = requests.get(f"{base}/v1/municipalities", headers=admin, timeout=5).json()
+        assert len(listed) == 98
+        changed = requests.patch(
+            f"{base}/v1/municipalities/0751",
+            headers=admin | {"If-Match": own.headers["ETag"]},
+            json={"senderName": "Sundhedscenter Aarhus"},
+            timeout=5,
+        )
+        assert changed.status_code == 200 and changed.headers["ETag"] != own.headers["ETag"]
+        stale = requests.patch(
+            f"{base}/v1/municipalities/0751",
+            headers=admin | {"If-Match": own.headers["ETag"]},
+            json={"senderName": "Anden"},
+            timeout=5,
+        )
+        assert stale.status_code == 412 and stale.headers["Content-Type"] == "application/problem+json"
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+        output = process.stdout.read() if process.stdout else ""
+    assert "Dev tokens" in output and "Stopped." in output
+    assert "Traceback" not in output
+
+
+def test_a_second_start_against_the_same_dynamodb_does_not_duplicate_the_seed() -> None:
+    port = _free_port()
+    dynamodb = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    dynamodb.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        with running_system(endpoint) as (base, _):
+            admin = _auth(Role.NATIONAL_ADMIN)
+            etag = requests.get(f"{base}/v1/municipalities/0101", headers=admin, timeout=5).headers["ETag"]
+            requests.patch(
+                f"{base}/v1/municipalities/0101", headers=admin | {"If-Match": etag}, json={"enabled": True}, timeout=5
+            ).raise_for_status()
+        with running_system(endpoint) as (base, process):
+            listed = requests.get(f"{base}/v1/municipalities", headers=_auth(Role.NATIONAL_ADMIN), timeout=5).json()
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
+            output = process.stdout.read() if process.stdout else ""
+        assert len(listed) == 98
+        assert next(m for m in listed if m["code"] == "0101")["enabled"] is True  # kept, not re-seeded
+        assert "existing" in output and "'municipalities': 0" in output
+    finally:
+        dynamodb.stop()

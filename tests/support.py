@@ -1,0 +1,63 @@
+"""Calling handlers as API Gateway does: the runner's route table, a proxy event, a verified principal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from kommunal_pro.auth import Role
+
+from local.apigateway import LocalLambdaContext, proxy_event
+from local.server import Route, build_routes
+from local.tokens import dev_claims
+
+
+@dataclass
+class Result:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        assert self.headers.get("Content-Type") == "application/problem+json", self.headers
+        return self.body
+
+
+@cache
+def _routes() -> list[Route]:
+    return build_routes()
+
+
+def staff(role: Role, municipality: str | None = "0751", **kwargs: Any) -> dict[str, Any]:
+    return dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality, **kwargs)
+
+
+class ApiClient:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        claims: dict[str, Any] | None = None,
+        body: Any = None,
+        raw_body: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Result:
+        route, params = next(
+            (r, m.groupdict()) for r in _routes() if r.method == method and (m := r.pattern.match(path))
+        )
+        headers = dict(headers or {})
+        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        if text is not None:
+            headers.setdefault("Content-Type", "application/json")
+        event = proxy_event(
+            method, path, resource=route.resource, path_parameters=params, headers=headers, body=text, claims=claims
+        )
+        response = route.module.lambda_handler(event, LocalLambdaContext(function_name=route.function))
+        payload = json.loads(response["body"]) if response.get("body") else None
+        merged = dict(response.get("headers") or {})
+        merged.update({k: ", ".join(v) for k, v in (response.get("multiValueHeaders") or {}).items()})
+        return Result(response["statusCode"], merged, payload)
