@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 
 from kommunal_pro.errors import PreconditionFailed
 from kommunal_pro.organisations.models import Municipality
-from kommunal_pro.storage.schema import GSI1, PK, SK, key, without_keys
-from kommunal_pro.storage.table import is_conditional_failure
+from kommunal_pro.storage.schema import GSI1, PK, SK, key
+from kommunal_pro.storage.table import from_item, is_conditional_failure, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 RECORD = "MUNICIPALITY"
@@ -26,7 +26,7 @@ class MunicipalityRepository:
 
     def get(self, code: str) -> Municipality | None:
         item = self._table.get_item(Key={PK: key(code, RECORD), SK: RECORD}).get("Item")
-        return Municipality.model_validate(without_keys(item)) if item else None
+        return from_item(Municipality, item) if item else None
 
     def list_all(self) -> list[Municipality]:
         items: list[dict] = []
@@ -35,7 +35,7 @@ class MunicipalityRepository:
             page = self._table.query(**query)
             items.extend(page["Items"])
             if "LastEvaluatedKey" not in page:
-                return [Municipality.model_validate(without_keys(i)) for i in items]
+                return [from_item(Municipality, i) for i in items]
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def add(self, municipality: Municipality) -> bool:
@@ -66,7 +66,7 @@ class MunicipalityRepository:
 
     @staticmethod
     def _item(municipality: Municipality) -> dict[str, Any]:
-        item = {PK: key(municipality.code, RECORD), SK: RECORD, **municipality.model_dump(mode="json")}
+        keys = {PK: key(municipality.code, RECORD), SK: RECORD}
         if municipality.code != NATIONAL:
-            item |= {GSI1.partition_key: key(NATIONAL, RECORD), GSI1.sort_key: municipality.code}
-        return item
+            keys |= {GSI1.partition_key: key(NATIONAL, RECORD), GSI1.sort_key: municipality.code}
+        return to_item(municipality, **keys)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from kommunal_pro.config import get_settings
+from kommunal_pro.storage.schema import without_keys
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 @lru_cache(maxsize=1)
@@ -25,3 +31,12 @@ def is_conditional_failure(error: ClientError) -> bool:
         reasons = error.response.get("CancellationReasons") or []
         return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
     return False
+
+
+def to_item(record: BaseModel, **keys: str) -> dict[str, Any]:
+    """A record as a DynamoDB item: its JSON form (numbers as Decimal, as boto3 requires) plus its keys."""
+    return {**json.loads(record.model_dump_json(), parse_float=Decimal), **keys}
+
+
+def from_item(model: type[RecordT], item: dict[str, Any]) -> RecordT:
+    return model.model_validate(without_keys(item))

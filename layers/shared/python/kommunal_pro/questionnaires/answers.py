@@ -1,0 +1,156 @@
+"""Server-side validation of a citizen's answers against the pinned questionnaire version.
+
+`enabled_items` evaluates enableWhen/enableBehavior as FHIR R4 defines them: an item is shown when its
+parent is shown and its conditions hold; the answer of a hidden question counts as absent; `=` holds
+when at least one answer equals the value, `!=` when at least one answer differs; a comparison with no
+answer is false. Shapes are checked for drafts; completeness (required when shown) on submission.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from kommunal_pro.errors import InvalidInput
+from kommunal_pro.questionnaires.model import Answers, EnableWhen, Item, ItemType, Operator, QuestionnaireDefinition
+
+Problem = dict[str, str]
+_COMPARE: dict[Operator, Callable[[Any, Any], bool]] = {
+    Operator.EQUALS: operator.eq,
+    Operator.NOT_EQUALS: operator.ne,
+    Operator.GREATER: operator.gt,
+    Operator.LESS: operator.lt,
+    Operator.GREATER_OR_EQUAL: operator.ge,
+    Operator.LESS_OR_EQUAL: operator.le,
+}
+_PARSE: dict[ItemType, Callable[[str], Any]] = {
+    ItemType.DATE: date.fromisoformat,
+    ItemType.DATETIME: datetime.fromisoformat,
+    ItemType.TIME: time.fromisoformat,
+}
+
+
+def check_answer_shapes(definition: QuestionnaireDefinition, answers: Answers) -> None:
+    """For drafts and previews: every answer fits its question, but nothing has to be complete."""
+    _raise(list(_shape_problems(definition, answers)))
+
+
+def validate_submission(definition: QuestionnaireDefinition, answers: Answers) -> None:
+    """For submission: shapes, no answers to hidden items, and every required shown question answered."""
+    problems = list(_shape_problems(definition, answers))
+    if not problems:
+        shown = enabled_items(definition, answers)
+        by_id = definition.items_by_link_id()
+        for link_id in answers:
+            if link_id not in shown:
+                problems.append(
+                    _problem(link_id, "this question is not shown with the other answers, so it cannot be answered")
+                )
+        for link_id in sorted(shown):
+            item = by_id[link_id]
+            if item.is_question and item.required and not answers.get(link_id):
+                problems.append(_problem(link_id, "this question must be answered", "required"))
+    _raise(problems)
+
+
+def enabled_items(definition: QuestionnaireDefinition, answers: Answers) -> set[str]:
+    """The linkIds of every item shown for these answers."""
+    by_id = definition.items_by_link_id()
+    parents = {child.link_id: item.link_id for item in by_id.values() for child in item.items}
+    memo: dict[str, bool] = {}
+
+    def shown(link_id: str) -> bool:
+        if link_id not in memo:
+            item = by_id[link_id]
+            parent = parents.get(link_id)
+            memo[link_id] = (parent is None or shown(parent)) and _conditions_hold(item, by_id, visible_answers)
+        return memo[link_id]
+
+    def visible_answers(link_id: str) -> list[Any]:
+        return answers.get(link_id, []) if link_id in by_id and shown(link_id) else []
+
+    return {link_id for link_id in by_id if shown(link_id)}
+
+
+def _conditions_hold(item: Item, by_id: dict[str, Item], answers_of: Callable[[str], list[Any]]) -> bool:
+    if not item.enable_when:
+        return True
+    results = (_condition_holds(c, by_id[c.question], answers_of(c.question)) for c in item.enable_when)
+    return any(results) if item.enable_behavior == "any" else all(results)
+
+
+def _condition_holds(condition: EnableWhen, question: Item, values: list[Any]) -> bool:
+    if condition.operator is Operator.EXISTS:
+        return bool(values) == condition.answer
+    compare = _COMPARE[condition.operator]
+    parse = _PARSE.get(question.type)
+    try:
+        expected = parse(condition.answer) if parse else condition.answer  # type: ignore[arg-type]
+        return any(compare(parse(value) if parse else value, expected) for value in values)
+    except (TypeError, ValueError):
+        return False  # an answer of another shape never meets the condition (answers are shape-checked)
+
+
+def _shape_problems(definition: QuestionnaireDefinition, answers: Answers) -> Iterator[Problem]:
+    by_id = definition.items_by_link_id()
+    for link_id, values in answers.items():
+        item = by_id.get(link_id)
+        if item is None:
+            yield _problem(link_id, "no question with this linkId in the questionnaire")
+        elif not item.is_question:
+            yield _problem(link_id, f"a {item.type} item takes no answer")
+        elif len(values) > 1 and not item.repeats:
+            yield _problem(link_id, "this question takes one answer")
+        else:
+            for value in values:
+                if message := _value_problem(item, value):
+                    yield _problem(link_id, message)
+
+
+def _value_problem(item: Item, value: Any) -> str | None:
+    kind = item.type
+    if kind is ItemType.BOOLEAN:
+        return None if isinstance(value, bool) else "expected true or false"
+    if kind in (ItemType.INTEGER, ItemType.DECIMAL):
+        return _number_problem(item, value)
+    if kind is ItemType.CHOICE:
+        if isinstance(value, str) and item.option(value):
+            return None
+        return f"expected one of the option codes {', '.join(o.code for o in item.options)}"
+    if not isinstance(value, str):
+        return "expected text"
+    if kind in _PARSE:
+        try:
+            _PARSE[kind](value)
+        except ValueError:
+            return f"expected an ISO 8601 {kind}"
+        return None
+    if item.max_length is not None and len(value) > item.max_length:
+        return f"at most {item.max_length} characters"
+    return None if value.strip() else "an answer cannot be blank"
+
+
+def _number_problem(item: Item, value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "expected a number"
+    if item.type is ItemType.INTEGER and not float(value).is_integer():
+        return "expected a whole number"
+    if item.min_value is not None and value < item.min_value:
+        return f"must be at least {item.min_value:g}"
+    if item.max_value is not None and value > item.max_value:
+        return f"must be at most {item.max_value:g}"
+    if item.max_decimal_places is not None and -Decimal(str(value)).as_tuple().exponent > item.max_decimal_places:  # type: ignore[operator]
+        return f"at most {item.max_decimal_places} decimals"
+    return None
+
+
+def _problem(link_id: str, message: str, kind: str = "answer") -> Problem:
+    return {"location": f"answers.{link_id}", "message": message, "type": kind}
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(f"Svarene har {len(problems)} fejl (the answers have {len(problems)} problems)", problems)

@@ -1,0 +1,115 @@
+"""Questionnaires in DynamoDB.
+
+PK = "<tenant>#QUESTIONNAIRE#<id>"; SK = "HEAD" for the current state, "VERSION#<nnnnnn>" per version.
+HEAD items are listed per tenant under GSI1PK = "<tenant>#QUESTIONNAIRES", GSI1SK = "<status>#<title>#<id>".
+Every change writes the head (conditional on the revision the caller read) and the versions it touches
+in one transaction, so a conflict or failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from kommunal_pro.errors import PreconditionFailed
+from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
+from kommunal_pro.storage.schema import GSI1, PK, SK, key
+from kommunal_pro.storage.table import from_item, is_conditional_failure, to_item
+
+HEAD = "HEAD"
+
+
+def _pk(tenant: str, questionnaire_id: str) -> str:
+    return key(tenant, "QUESTIONNAIRE", questionnaire_id)
+
+
+def _version_sk(version: int) -> str:
+    return f"VERSION#{version:06d}"
+
+
+class QuestionnaireRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def head(self, tenant: str, questionnaire_id: str) -> QuestionnaireHead | None:
+        item = self._table.get_item(Key={PK: _pk(tenant, questionnaire_id), SK: HEAD}).get("Item")
+        return from_item(QuestionnaireHead, item) if item else None
+
+    def version(self, tenant: str, questionnaire_id: str, version: int) -> QuestionnaireVersion | None:
+        item = self._table.get_item(Key={PK: _pk(tenant, questionnaire_id), SK: _version_sk(version)}).get("Item")
+        return from_item(QuestionnaireVersion, item) if item else None
+
+    def versions(self, tenant: str, questionnaire_id: str) -> list[QuestionnaireVersion]:
+        condition = Key(PK).eq(_pk(tenant, questionnaire_id)) & Key(SK).begins_with("VERSION#")
+        return [from_item(QuestionnaireVersion, item) for item in self._query(KeyConditionExpression=condition)]
+
+    def heads(self, tenant: str, status: Status | None = None) -> list[QuestionnaireHead]:
+        condition = Key(GSI1.partition_key).eq(key(tenant, "QUESTIONNAIRES"))
+        if status is not None:
+            condition &= Key(GSI1.sort_key).begins_with(f"{status}#")
+        items = self._query(IndexName=GSI1.name, KeyConditionExpression=condition)
+        return [from_item(QuestionnaireHead, item) for item in items]
+
+    def save(
+        self, head: QuestionnaireHead, *versions: QuestionnaireVersion, expected_revision: int | None = None
+    ) -> None:
+        """Write the head and changed versions together. A new questionnaire (expected_revision None) must
+        not exist yet; otherwise the stored head must still be at expected_revision."""
+        pk = _pk(head.tenant, head.questionnaire_id)
+        if expected_revision is None:
+            head_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+        else:
+            head_condition = {
+                "ConditionExpression": "revision = :expected",
+                "ExpressionAttributeValues": {":expected": expected_revision},
+            }
+        title = head.title.da.casefold()
+        head_item = to_item(
+            head,
+            PK=pk,
+            SK=HEAD,
+            GSI1PK=key(head.tenant, "QUESTIONNAIRES"),
+            GSI1SK=f"{head.status}#{title}#{head.questionnaire_id}",
+        )
+        writes = [{"Put": {"TableName": self._table.name, "Item": head_item, **head_condition}}]
+        writes += [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": to_item(v, PK=pk, SK=_version_sk(v.version)),
+                    **_transition(v),
+                }
+            }
+            for v in versions
+        ]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise PreconditionFailed(
+                    "Spørgeskemaet er ændret af en anden siden du læste det; hent det igen "
+                    "(the questionnaire changed since you read it; fetch it again)"
+                ) from None
+            raise
+
+    def _query(self, **query: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._table.query(**query)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _transition(version: QuestionnaireVersion) -> dict[str, Any]:
+    """Published versions are immutable: a write may only create a version, overwrite or publish a
+    stored draft, or retire a stored active version."""
+    required = Status.ACTIVE if version.status is Status.RETIRED else Status.DRAFT
+    return {
+        "ConditionExpression": "attribute_not_exists(PK) OR #status = :from",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {":from": str(required)},
+    }

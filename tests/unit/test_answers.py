@@ -1,0 +1,147 @@
+"""Server-side answer validation: every rule, enableWhen any/all, nested groups, repeats."""
+
+from __future__ import annotations
+
+import pytest
+
+from kommunal_pro.errors import InvalidInput
+from kommunal_pro.questionnaires.answers import check_answer_shapes, enabled_items, validate_submission
+from kommunal_pro.questionnaires.model import QuestionnaireDefinition
+
+
+def _text(da: str) -> dict:
+    return {"da": da}
+
+
+def _choice(link_id: str, codes: list[str], **extra: object) -> dict:
+    options = [{"code": c, "display": _text(c), "score": i} for i, c in enumerate(codes)]
+    return {"linkId": link_id, "type": "choice", "text": _text(link_id), "options": options, **extra}
+
+
+# A rehabilitation check-in: smoking (with follow-ups), breathlessness, a nested group about sleep.
+CHECK_IN = QuestionnaireDefinition.model_validate(
+    {
+        "title": _text("Tjek ind før samtale"),
+        "items": [
+            {"linkId": "ryger", "type": "boolean", "text": _text("Ryger du?"), "required": True},
+            {
+                "linkId": "cigaretter", "type": "integer", "text": _text("Hvor mange cigaretter om dagen?"),
+                "required": True, "minValue": 1, "maxValue": 80,
+                "enableWhen": [{"question": "ryger", "operator": "=", "answer": True}],
+            },
+            _choice("aandenoed", ["ingen", "let", "svaer"], required=True),
+            {
+                "linkId": "aandenoed-hvornaar", "type": "choice", "text": _text("Hvornår?"), "repeats": True,
+                "options": [{"code": c, "display": _text(c)} for c in ("hvile", "trapper", "nat")],
+                "enableWhen": [{"question": "aandenoed", "operator": "!=", "answer": "ingen"}],
+            },
+            {
+                "linkId": "soevn", "type": "group", "text": _text("Søvn"),
+                "enableWhen": [
+                    {"question": "aandenoed", "operator": "=", "answer": "svaer"},
+                    {"question": "cigaretter", "operator": ">=", "answer": 20},
+                ],
+                "enableBehavior": "any",
+                "items": [
+                    {"linkId": "timer", "type": "decimal", "text": _text("Timer søvn"), "required": True,
+                     "maxDecimalPlaces": 1, "minValue": 0, "maxValue": 24},
+                    {
+                        "linkId": "vaagen", "type": "group", "text": _text("Opvågninger"),
+                        "items": [{"linkId": "vaagen-antal", "type": "integer", "text": _text("Antal"),
+                                   "required": True}],
+                    },
+                ],
+            },
+            {"linkId": "note", "type": "text", "text": _text("Hvad vil du tale om?"), "maxLength": 20},
+            {"linkId": "sidst", "type": "date", "text": _text("Sidste indlæggelse")},
+            {
+                "linkId": "kontakt", "type": "boolean", "text": _text("Må vi ringe?"), "required": True,
+                "enableWhen": [
+                    {"question": "ryger", "operator": "exists", "answer": True},
+                    {"question": "sidst", "operator": ">", "answer": "2026-01-01"},
+                ],
+                "enableBehavior": "all",
+            },
+        ],
+    }
+)
+
+
+def _problems(answers: dict) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidInput) as refused:
+        validate_submission(CHECK_IN, answers)
+    return [(p["location"].removeprefix("answers."), p["message"]) for p in refused.value.errors]
+
+
+def test_a_complete_non_smoker_submission_is_accepted() -> None:
+    validate_submission(CHECK_IN, {"ryger": [False], "aandenoed": ["ingen"], "note": ["Min vejrtrækning"]})
+
+
+def test_a_smoker_must_say_how_many_and_the_answer_must_be_in_range() -> None:
+    assert _problems({"ryger": [True], "aandenoed": ["ingen"]}) == [("cigaretter", "this question must be answered")]
+    assert _problems({"ryger": [True], "cigaretter": [0], "aandenoed": ["ingen"]}) == [("cigaretter", "must be at least 1")]
+    assert _problems({"ryger": [True], "cigaretter": [2.5], "aandenoed": ["ingen"]}) == [
+        ("cigaretter", "expected a whole number")
+    ]
+
+
+def test_answers_to_hidden_questions_are_refused() -> None:
+    problems = _problems({"ryger": [False], "cigaretter": [10], "aandenoed": ["ingen"], "aandenoed-hvornaar": ["nat"]})
+    assert [location for location, _ in problems] == ["cigaretter", "aandenoed-hvornaar"]
+    assert "not shown" in problems[0][1]
+
+
+def test_enable_behavior_any_opens_the_nested_group_and_its_required_questions() -> None:
+    heavy_smoker = {"ryger": [True], "cigaretter": [25], "aandenoed": ["let"]}
+    assert {"soevn", "timer", "vaagen", "vaagen-antal"} <= enabled_items(CHECK_IN, heavy_smoker)
+    assert sorted(_problems(heavy_smoker)) == [
+        ("timer", "this question must be answered"),
+        ("vaagen-antal", "this question must be answered"),
+    ]
+    validate_submission(CHECK_IN, heavy_smoker | {"timer": [6.5], "vaagen-antal": [3]})
+    light = {"ryger": [True], "cigaretter": [5], "aandenoed": ["let"]}
+    assert "soevn" not in enabled_items(CHECK_IN, light) and "vaagen-antal" not in enabled_items(CHECK_IN, light)
+
+
+def test_a_hidden_questions_answer_counts_as_absent_for_other_conditions() -> None:
+    # 'cigaretter' is hidden for a non-smoker, so its (invalidly sent) 25 must not open the sleep group.
+    assert "soevn" not in enabled_items(CHECK_IN, {"ryger": [False], "cigaretter": [25], "aandenoed": ["let"]})
+
+
+def test_enable_behavior_all_with_exists_and_a_date_comparison() -> None:
+    base = {"ryger": [False], "aandenoed": ["ingen"]}
+    assert "kontakt" not in enabled_items(CHECK_IN, base | {"sidst": ["2025-12-24"]})
+    assert "kontakt" in enabled_items(CHECK_IN, base | {"sidst": ["2026-03-02"]})
+    assert _problems(base | {"sidst": ["2026-03-02"]}) == [("kontakt", "this question must be answered")]
+
+
+def test_repeats_allow_several_answers_and_others_take_one() -> None:
+    validate_submission(CHECK_IN, {"ryger": [False], "aandenoed": ["let"], "aandenoed-hvornaar": ["trapper", "nat"]})
+    assert _problems({"ryger": [False, True], "aandenoed": ["let"]}) == [("ryger", "this question takes one answer")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"ryger": ["ja"]}, "expected true or false"),
+        ({"aandenoed": ["meget"]}, "expected one of the option codes ingen, let, svaer"),
+        ({"note": ["x" * 21]}, "at most 20 characters"),
+        ({"note": ["   "]}, "an answer cannot be blank"),
+        ({"note": [7]}, "expected text"),
+        ({"sidst": ["24-12-2025"]}, "expected an ISO 8601 date"),
+        ({"timer": [7.25]}, "at most 1 decimals"),
+        ({"timer": [True]}, "expected a number"),
+        ({"soevn": [1]}, "a group item takes no answer"),
+        ({"vejret": ["fint"]}, "no question with this linkId in the questionnaire"),
+    ],
+)
+def test_each_shape_rule(answer: dict, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_answer_shapes(CHECK_IN, answer)
+    assert [e["message"] for e in refused.value.errors] == [message]
+
+
+def test_drafts_need_not_be_complete_but_submissions_report_every_problem_at_once() -> None:
+    check_answer_shapes(CHECK_IN, {"ryger": [True]})
+    problems = _problems({"ryger": ["ja"], "aandenoed": ["meget"], "note": ["x" * 30]})
+    assert [location for location, _ in problems] == ["ryger", "aandenoed", "note"]
