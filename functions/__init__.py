@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-HTTP_FUNCTIONS = ("organisations",)
+HTTP_FUNCTIONS = ("organisations", "questionnaires")
 _METHODS = ("get", "put", "post", "patch", "delete")
 
 

@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
-from kommunal_pro.auth import Role
+from kommunal_pro.auth import CLAIM_CPR, Role
 
 from local.apigateway import LocalLambdaContext, proxy_event
 from local.server import Route, build_routes
@@ -32,7 +33,14 @@ def _routes() -> list[Route]:
 
 
 def staff(role: Role, municipality: str | None = "0751", **kwargs: Any) -> dict[str, Any]:
+    if role is Role.CITIZEN:
+        return citizen("010180-1234")
     return dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality, **kwargs)
+
+
+def citizen(cpr: str, name: str = "Borger") -> dict[str, Any]:
+    """A citizen's claims as the MitID broker would give them: the CPR number, no municipality."""
+    return dev_claims(Role.CITIZEN, None, subject=f"mitid-{cpr[:6]}", name=name, extra={CLAIM_CPR: cpr})
 
 
 class ApiClient:
@@ -46,6 +54,7 @@ class ApiClient:
         raw_body: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Result:
+        path, _, query = path.partition("?")
         route, params = next(
             (r, m.groupdict()) for r in _routes() if r.method == method and (m := r.pattern.match(path))
         )
@@ -54,7 +63,14 @@ class ApiClient:
         if text is not None:
             headers.setdefault("Content-Type", "application/json")
         event = proxy_event(
-            method, path, resource=route.resource, path_parameters=params, headers=headers, body=text, claims=claims
+            method,
+            path,
+            resource=route.resource,
+            path_parameters=params,
+            query=parse_qs(query),
+            headers=headers,
+            body=text,
+            claims=claims,
         )
         response = route.module.lambda_handler(event, LocalLambdaContext(function_name=route.function))
         payload = json.loads(response["body"]) if response.get("body") else None

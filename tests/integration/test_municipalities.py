@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -9,17 +10,10 @@ from kommunal_pro.auth import Role
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import seed_municipalities
 
-from local.seed import seed_demo_data
 from tests.support import ApiClient, staff
 
 AARHUS, KOBENHAVN = "0751", "0101"
 NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
-
-
-@pytest.fixture
-def seeded(table: Any) -> MunicipalityRepository:
-    seed_demo_data(table)  # all 98 + the national library, Aarhus enabled
-    return MunicipalityRepository(table)
 
 
 def _enable(api: ApiClient, code: str) -> None:
@@ -36,12 +30,13 @@ def _enable(api: ApiClient, code: str) -> None:
     )
 
 
-def test_seed_adds_98_municipalities_and_the_national_library_once(seeded: MunicipalityRepository) -> None:
-    assert len(seeded.list_all()) == 98
-    assert seeded.get("national") is not None
-    regions = {m.region for m in seeded.list_all()}
-    assert regions == {"Hovedstaden", "Sjælland", "Midtjylland", "Syddanmark", "Nordjylland"}
-    assert seed_municipalities(seeded) == 0  # a second run adds nothing
+def test_seed_adds_98_municipalities_and_the_national_library_once(seeded: Any) -> None:
+    repository = MunicipalityRepository(seeded)
+    assert len(repository.list_all()) == 98
+    assert repository.get("national") is not None
+    regions = Counter(m.region for m in repository.list_all())
+    assert regions == {"Hovedstaden": 29, "Sjælland": 17, "Midtjylland": 19, "Syddanmark": 22, "Nordjylland": 11}
+    assert seed_municipalities(repository) == 0  # a second run adds nothing
 
 
 def test_national_admin_lists_every_municipality_in_code_order(api: ApiClient, seeded: Any) -> None:
@@ -114,15 +109,41 @@ class TestOnboarding:
             headers={"If-Match": current.headers["ETag"]},
         )
         assert result.status == 200
-        assert result.body["settings"] == {
-            "displayName": "Aarhus Kommune",
-            "senderName": "Sundhedscenter Aarhus",
-            "reminderChannels": ["sms"],
-        }
+        settings = result.body["settings"]
+        assert (settings["displayName"], settings["senderName"], settings["reminderChannels"]) == (
+            "Aarhus Kommune",
+            "Sundhedscenter Aarhus",
+            ["sms"],
+        )
+        assert settings["gracePeriodDays"] == 7 and settings["reminderPolicy"]["beforeDueHours"] == [24]
         assert result.body["version"] == current.body["version"] + 1
         assert result.headers["ETag"] == f'"{current.body["version"] + 1}"'
         assert result.body["updatedBy"] == NATIONAL_ADMIN["sub"]
         assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body == result.body
+
+    def test_national_admin_sets_the_reminder_policy_and_grace_period(self, api: ApiClient, seeded: Any) -> None:
+        etag = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).headers["ETag"]
+        policy = {"beforeDueHours": [48, 4], "afterDueHours": [24], "maxReminders": 2, "quietHoursStart": "22:00:00"}
+        result = api.call(
+            "PATCH",
+            f"/v1/municipalities/{AARHUS}",
+            claims=NATIONAL_ADMIN,
+            body={"reminderPolicy": policy, "gracePeriodDays": 3},
+            headers={"If-Match": etag},
+        )
+        assert result.status == 200
+        stored = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["settings"]
+        assert stored["gracePeriodDays"] == 3
+        assert stored["reminderPolicy"]["beforeDueHours"] == [48, 4] and stored["reminderPolicy"]["maxReminders"] == 2
+        assert stored["reminderPolicy"]["quietHoursStart"] == "22:00:00"
+        refused = api.call(
+            "PATCH",
+            f"/v1/municipalities/{AARHUS}",
+            claims=NATIONAL_ADMIN,
+            body={"reminderPolicy": {"maxReminders": 50}},
+            headers={"If-Match": result.headers["ETag"]},
+        )
+        assert refused.status == 422 and refused.problem["errors"][0]["location"] == "body.reminderPolicy.maxReminders"
 
     def test_a_stale_if_match_is_412_and_changes_nothing(self, api: ApiClient, seeded: Any) -> None:
         etag = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).headers["ETag"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.answers import check_answer_shapes, enabled_items, validate_submission
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition
@@ -25,37 +24,59 @@ CHECK_IN = QuestionnaireDefinition.model_validate(
         "items": [
             {"linkId": "ryger", "type": "boolean", "text": _text("Ryger du?"), "required": True},
             {
-                "linkId": "cigaretter", "type": "integer", "text": _text("Hvor mange cigaretter om dagen?"),
-                "required": True, "minValue": 1, "maxValue": 80,
+                "linkId": "cigaretter",
+                "type": "integer",
+                "text": _text("Hvor mange cigaretter om dagen?"),
+                "required": True,
+                "minValue": 1,
+                "maxValue": 80,
                 "enableWhen": [{"question": "ryger", "operator": "=", "answer": True}],
             },
             _choice("aandenoed", ["ingen", "let", "svaer"], required=True),
             {
-                "linkId": "aandenoed-hvornaar", "type": "choice", "text": _text("Hvornår?"), "repeats": True,
+                "linkId": "aandenoed-hvornaar",
+                "type": "choice",
+                "text": _text("Hvornår?"),
+                "repeats": True,
                 "options": [{"code": c, "display": _text(c)} for c in ("hvile", "trapper", "nat")],
                 "enableWhen": [{"question": "aandenoed", "operator": "!=", "answer": "ingen"}],
             },
             {
-                "linkId": "soevn", "type": "group", "text": _text("Søvn"),
+                "linkId": "soevn",
+                "type": "group",
+                "text": _text("Søvn"),
+                "required": True,
                 "enableWhen": [
                     {"question": "aandenoed", "operator": "=", "answer": "svaer"},
                     {"question": "cigaretter", "operator": ">=", "answer": 20},
                 ],
                 "enableBehavior": "any",
                 "items": [
-                    {"linkId": "timer", "type": "decimal", "text": _text("Timer søvn"), "required": True,
-                     "maxDecimalPlaces": 1, "minValue": 0, "maxValue": 24},
                     {
-                        "linkId": "vaagen", "type": "group", "text": _text("Opvågninger"),
-                        "items": [{"linkId": "vaagen-antal", "type": "integer", "text": _text("Antal"),
-                                   "required": True}],
+                        "linkId": "timer",
+                        "type": "decimal",
+                        "text": _text("Timer søvn"),
+                        "maxDecimalPlaces": 1,
+                        "minValue": 0,
+                        "maxValue": 24,
+                    },
+                    {
+                        "linkId": "vaagen",
+                        "type": "group",
+                        "text": _text("Opvågninger"),
+                        "items": [
+                            {"linkId": "vaagen-antal", "type": "integer", "text": _text("Antal"), "required": True}
+                        ],
                     },
                 ],
             },
             {"linkId": "note", "type": "text", "text": _text("Hvad vil du tale om?"), "maxLength": 20},
             {"linkId": "sidst", "type": "date", "text": _text("Sidste indlæggelse")},
             {
-                "linkId": "kontakt", "type": "boolean", "text": _text("Må vi ringe?"), "required": True,
+                "linkId": "kontakt",
+                "type": "boolean",
+                "text": _text("Må vi ringe?"),
+                "required": True,
                 "enableWhen": [
                     {"question": "ryger", "operator": "exists", "answer": True},
                     {"question": "sidst", "operator": ">", "answer": "2026-01-01"},
@@ -79,7 +100,9 @@ def test_a_complete_non_smoker_submission_is_accepted() -> None:
 
 def test_a_smoker_must_say_how_many_and_the_answer_must_be_in_range() -> None:
     assert _problems({"ryger": [True], "aandenoed": ["ingen"]}) == [("cigaretter", "this question must be answered")]
-    assert _problems({"ryger": [True], "cigaretter": [0], "aandenoed": ["ingen"]}) == [("cigaretter", "must be at least 1")]
+    assert _problems({"ryger": [True], "cigaretter": [0], "aandenoed": ["ingen"]}) == [
+        ("cigaretter", "must be at least 1")
+    ]
     assert _problems({"ryger": [True], "cigaretter": [2.5], "aandenoed": ["ingen"]}) == [
         ("cigaretter", "expected a whole number")
     ]
@@ -95,10 +118,11 @@ def test_enable_behavior_any_opens_the_nested_group_and_its_required_questions()
     heavy_smoker = {"ryger": [True], "cigaretter": [25], "aandenoed": ["let"]}
     assert {"soevn", "timer", "vaagen", "vaagen-antal"} <= enabled_items(CHECK_IN, heavy_smoker)
     assert sorted(_problems(heavy_smoker)) == [
-        ("timer", "this question must be answered"),
+        ("soevn", "at least one question in this group must be answered"),
         ("vaagen-antal", "this question must be answered"),
     ]
     validate_submission(CHECK_IN, heavy_smoker | {"timer": [6.5], "vaagen-antal": [3]})
+    assert _problems(heavy_smoker | {"timer": [6.5]}) == [("vaagen-antal", "this question must be answered")]
     light = {"ryger": [True], "cigaretter": [5], "aandenoed": ["let"]}
     assert "soevn" not in enabled_items(CHECK_IN, light) and "vaagen-antal" not in enabled_items(CHECK_IN, light)
 

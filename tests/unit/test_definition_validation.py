@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition
 from kommunal_pro.questionnaires.validation import validate_definition
@@ -25,19 +24,35 @@ VALID: dict[str, Any] = {
             "type": "group",
             "text": {"da": "De sidste 2 uger"},
             "items": [
-                {"linkId": f"t{n}", "type": "choice", "text": {"da": f"Spørgsmål {n}"}, "required": True,
-                 "options": [_option(str(s), s) for s in range(4)]}
+                {
+                    "linkId": f"t{n}",
+                    "type": "choice",
+                    "text": {"da": f"Spørgsmål {n}"},
+                    "required": True,
+                    "options": [_option(str(s), s) for s in range(4)],
+                }
                 for n in (1, 2, 3)
             ],
         },
         {"linkId": "alder", "type": "integer", "text": {"da": "Alder"}, "minValue": 18, "maxValue": 120},
         {
-            "linkId": "uddyb", "type": "text", "text": {"da": "Uddyb"}, "maxLength": 500,
+            "linkId": "uddyb",
+            "type": "text",
+            "text": {"da": "Uddyb"},
+            "maxLength": 500,
             "enableWhen": [{"question": "t1", "operator": "=", "answer": "3"}],
         },
     ],
-    "scales": [{"id": "total", "name": {"da": "Samlet"}, "method": "sum", "items": ["t1", "t2", "t3"],
-                "minAnswered": 3, "headline": True}],
+    "scales": [
+        {
+            "id": "total",
+            "name": {"da": "Samlet"},
+            "method": "sum",
+            "items": ["t1", "t2", "t3"],
+            "minAnswered": 3,
+            "headline": True,
+        }
+    ],
     "flagRules": [
         {"id": "lav", "level": "green", "scale": "total", "min": 0, "max": 3, "message": {"da": "Lav træthed"}},
         {"id": "middel", "level": "yellow", "scale": "total", "min": 4, "max": 6, "message": {"da": "Træthed"}},
@@ -88,12 +103,23 @@ def test_enable_when_pointing_nowhere() -> None:
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ({"question": "t1", "operator": "=", "answer": "7"},
-         "enableWhen answer '7' does not fit the choice item 't1' (its options are 0, 1, 2, 3)"),
-        ({"question": "t1", "operator": ">", "answer": "1"}, "operator '>' cannot compare answers to the choice item 't1'"),
-        ({"question": "alder", "operator": ">", "answer": "2022-09"}, "enableWhen answer '2022-09' does not fit the integer item 'alder'"),
+        (
+            {"question": "t1", "operator": "=", "answer": "7"},
+            "enableWhen answer '7' does not fit the choice item 't1' (its options are 0, 1, 2, 3)",
+        ),
+        (
+            {"question": "t1", "operator": ">", "answer": "1"},
+            "operator '>' cannot compare answers to the choice item 't1'",
+        ),
+        (
+            {"question": "alder", "operator": ">", "answer": "2022-09"},
+            "enableWhen answer '2022-09' does not fit the integer item 'alder'",
+        ),
         ({"question": "alder", "operator": "exists", "answer": 1}, "enableWhen 'exists' takes true or false"),
-        ({"question": "traethed", "operator": "exists", "answer": True}, "enableWhen refers to 'traethed', a group item that has no answer"),
+        (
+            {"question": "traethed", "operator": "exists", "answer": True},
+            "enableWhen refers to 'traethed', a group item that has no answer",
+        ),
     ],
 )
 def test_enable_when_of_an_incompatible_type(condition: dict, message: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from kommunal_pro.cpr import Cpr, InvalidCpr
 from kommunal_pro.errors import Forbidden, Unauthenticated
 from kommunal_pro.tenancy import NATIONAL, Tenant
 
@@ -20,6 +21,7 @@ CLAIM_ROLES = "cognito:groups"
 CLAIM_MUNICIPALITY = "custom:municipality"
 CLAIM_UNITS = "custom:units"
 CLAIM_NAME = "name"
+CLAIM_CPR = "custom:cpr"  # citizens only: from MitID via the citizen identity broker
 
 
 class Role(StrEnum):
@@ -34,13 +36,20 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.AUDITOR})
 
 
 class Principal(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """Staff carry their municipality; a citizen carries their CPR number instead (masked when printed)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     subject: str
-    municipality: Tenant
+    municipality: Tenant | None
     roles: frozenset[Role]
     units: tuple[str, ...] = ()
     name: str | None = None
+    cpr: Cpr | None = None
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.roles == {Role.CITIZEN}
 
     def require_role(self, accepted: frozenset[Role]) -> None:
         if not self.roles & accepted:
@@ -70,9 +79,11 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
     if not subject:
         raise Unauthenticated("Du skal være logget ind (a valid bearer token is required)")
     roles = {Role(r) for r in split_claim(claims.get(CLAIM_ROLES)) if r in Role._value2member_map_}
+    if roles == {Role.CITIZEN}:
+        return _citizen(subject, claims)
     municipality = claims.get(CLAIM_MUNICIPALITY) or (NATIONAL if Role.NATIONAL_ADMIN in roles else None)
-    if not roles or not municipality:
-        raise Forbidden("Dit login mangler rolle eller kommune (the token carries no role or municipality)")
+    if not roles or not municipality or Role.CITIZEN in roles:
+        raise Forbidden("Dit login mangler rolle eller kommune (the token carries no valid role or municipality)")
     try:
         return Principal(
             subject=subject,
@@ -83,3 +94,13 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
         )
     except ValidationError:
         raise Forbidden("Dit login har en ugyldig kommunekode (the token's municipality is not valid)") from None
+
+
+def _citizen(subject: str, claims: Mapping[str, Any]) -> Principal:
+    try:
+        cpr = Cpr(claims.get(CLAIM_CPR) or "")
+    except InvalidCpr:
+        raise Forbidden("Dit login mangler et gyldigt CPR-nummer (the citizen token has no valid CPR claim)") from None
+    return Principal(
+        subject=subject, municipality=None, roles=frozenset({Role.CITIZEN}), cpr=cpr, name=claims.get(CLAIM_NAME)
+    )

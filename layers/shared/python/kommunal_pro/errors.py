@@ -14,6 +14,7 @@ class Problem(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     status: int = 400
     title: str = "Bad request"
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.detail)
@@ -27,14 +28,14 @@ class Problem(Exception):
         }
         if self.errors:
             body["errors"] = self.errors
-        return body
+        return body | self.extensions
 
 
 def _problem(status: int, title: str) -> type[Problem]:
     """A Problem subclass with a fixed status and title, so call sites only say what went wrong."""
 
-    def __init__(self: Problem, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
-        Problem.__init__(self, detail=detail, errors=errors or [], status=status, title=title)
+    def __init__(self: Problem, detail: str, errors: list[dict[str, Any]] | None = None, **extensions: Any) -> None:
+        Problem.__init__(self, detail=detail, errors=errors or [], status=status, title=title, extensions=extensions)
 
     return type(title.title().replace(" ", ""), (Problem,), {"__init__": __init__})
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from kommunal_pro.models import ApiModel
+from kommunal_pro.notifications.timeline import ReminderPolicy
 from kommunal_pro.tenancy import Tenant
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -25,6 +26,8 @@ class MunicipalitySettings(ApiModel):
     reminder_channels: list[ReminderChannel] = Field(
         description="De kanaler kommunen tillader til påmindelser (the reminder channels allowed)"
     )
+    reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    grace_period_days: int = Field(7, ge=0, le=90, description="Days after the due time before a task expires")
 
 
 class Municipality(ApiModel):
@@ -46,6 +49,8 @@ class MunicipalityPatch(ApiModel):
     display_name: ShortText | None = None
     sender_name: ShortText | None = None
     reminder_channels: list[ReminderChannel] | None = None
+    reminder_policy: ReminderPolicy | None = None
+    grace_period_days: int | None = Field(None, ge=0, le=90)
 
     @field_validator("reminder_channels")
     @classmethod

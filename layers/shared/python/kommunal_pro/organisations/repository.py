@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from kommunal_pro.errors import PreconditionFailed
 from kommunal_pro.organisations.models import Municipality
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, to_item
+from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 RECORD = "MUNICIPALITY"
@@ -29,14 +29,11 @@ class MunicipalityRepository:
         return from_item(Municipality, item) if item else None
 
     def list_all(self) -> list[Municipality]:
-        items: list[dict] = []
-        query = {"IndexName": GSI1.name, "KeyConditionExpression": Key(GSI1.partition_key).eq(key(NATIONAL, RECORD))}
-        while True:
-            page = self._table.query(**query)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return [from_item(Municipality, i) for i in items]
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        condition = Key(GSI1.partition_key).eq(key(NATIONAL, RECORD))
+        return [
+            from_item(Municipality, i)
+            for i in query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
+        ]
 
     def add(self, municipality: Municipality) -> bool:
         """Store a new municipality; False (and nothing written) if it already exists."""

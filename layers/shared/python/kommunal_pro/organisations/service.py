@@ -37,9 +37,7 @@ class MunicipalityService:
 
     def update(self, principal: Principal, code: str, patch: MunicipalityPatch, expected_version: int) -> Municipality:
         current = self.get(principal, code)
-        settings = current.settings.model_copy(
-            update=patch.model_dump(include={"display_name", "sender_name", "reminder_channels"}, exclude_none=True)
-        )
+        settings = current.settings.model_copy(update=patch.model_dump(exclude={"enabled"}, exclude_none=True))
         changed = current.model_copy(
             update={
                 "enabled": current.enabled if patch.enabled is None else patch.enabled,
@@ -53,15 +51,19 @@ class MunicipalityService:
         return changed
 
     def ensure_enabled(self, principal: Principal) -> None:
-        """Staff and citizens of a municipality that is not (yet) enabled are turned away."""
-        if Role.NATIONAL_ADMIN in principal.roles:
+        """Staff of a municipality that is not (yet) enabled are turned away. A citizen may belong to
+        several municipalities; their records are filtered by `enabled_codes` instead."""
+        if Role.NATIONAL_ADMIN in principal.roles or principal.municipality is None:
             return
-        municipality = self._repository.get(principal.municipality)
-        if municipality is None or not municipality.enabled:
-            raise Forbidden(
-                f"Kommune {principal.municipality} er ikke aktiveret i Kommunal PRO endnu "
-                f"(municipality {principal.municipality} is not enabled)"
-            )
+        if principal.municipality not in self.enabled_codes([principal.municipality]):
+            raise not_enabled(principal.municipality)
+
+    def enabled_codes(self, codes: list[str]) -> set[str]:
+        return {code for code in codes if (m := self._repository.get(code)) is not None and m.enabled}
+
+
+def not_enabled(code: str) -> Forbidden:
+    return Forbidden(f"Kommune {code} er ikke aktiveret i Kommunal PRO endnu (municipality {code} is not enabled)")
 
 
 def default_service() -> MunicipalityService:

@@ -51,8 +51,12 @@ def validate_submission(definition: QuestionnaireDefinition, answers: Answers) -
                 )
         for link_id in sorted(shown):
             item = by_id[link_id]
-            if item.is_question and item.required and not answers.get(link_id):
+            if not item.required:
+                continue
+            if item.is_question and not answers.get(link_id):
                 problems.append(_problem(link_id, "this question must be answered", "required"))
+            elif item.type is ItemType.GROUP and not any(answers.get(i.link_id) for i in _descendants(item)):
+                problems.append(_problem(link_id, "at least one question in this group must be answered", "required"))
     _raise(problems)
 
 
@@ -92,6 +96,12 @@ def _condition_holds(condition: EnableWhen, question: Item, values: list[Any]) -
         return any(compare(parse(value) if parse else value, expected) for value in values)
     except (TypeError, ValueError):
         return False  # an answer of another shape never meets the condition (answers are shape-checked)
+
+
+def _descendants(item: Item) -> Iterator[Item]:
+    for child in item.items:
+        yield child
+        yield from _descendants(child)
 
 
 def _shape_problems(definition: QuestionnaireDefinition, answers: Answers) -> Iterator[Problem]:

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from kommunal_pro.errors import PreconditionFailed
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, to_item
+from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
 
 HEAD = "HEAD"
 
@@ -43,13 +43,15 @@ class QuestionnaireRepository:
 
     def versions(self, tenant: str, questionnaire_id: str) -> list[QuestionnaireVersion]:
         condition = Key(PK).eq(_pk(tenant, questionnaire_id)) & Key(SK).begins_with("VERSION#")
-        return [from_item(QuestionnaireVersion, item) for item in self._query(KeyConditionExpression=condition)]
+        return [
+            from_item(QuestionnaireVersion, item) for item in query_all(self._table, KeyConditionExpression=condition)
+        ]
 
     def heads(self, tenant: str, status: Status | None = None) -> list[QuestionnaireHead]:
         condition = Key(GSI1.partition_key).eq(key(tenant, "QUESTIONNAIRES"))
         if status is not None:
             condition &= Key(GSI1.sort_key).begins_with(f"{status}#")
-        items = self._query(IndexName=GSI1.name, KeyConditionExpression=condition)
+        items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
         return [from_item(QuestionnaireHead, item) for item in items]
 
     def save(
@@ -93,15 +95,6 @@ class QuestionnaireRepository:
                     "(the questionnaire changed since you read it; fetch it again)"
                 ) from None
             raise
-
-    def _query(self, **query: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self._table.query(**query)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _transition(version: QuestionnaireVersion) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from kommunal_pro.questionnaires.model import (
 from kommunal_pro.questionnaires.scoring import scale_range
 
 Problem = dict[str, str]
-ORDERED_TYPES = NUMERIC_TYPES | {ItemType.DATE, ItemType.DATETIME, ItemType.TIME}
+# FHIR allows >, <, >= and <= on these (text compares lexically).
+ORDERED_TYPES = NUMERIC_TYPES | {ItemType.DATE, ItemType.DATETIME, ItemType.TIME, ItemType.STRING, ItemType.TEXT}
 _ISO_PARSERS = {
     ItemType.DATE: date.fromisoformat,
     ItemType.DATETIME: datetime.fromisoformat,
@@ -65,8 +66,8 @@ def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
     where = f"item {item.link_id}"
     if item.type is ItemType.GROUP and not item.items:
         yield _problem(where, "a group must contain items")
-    if item.type is not ItemType.GROUP and item.items:
-        yield _problem(where, f"a {item.type} item cannot contain items; only groups can")
+    if item.type is ItemType.DISPLAY and item.items:
+        yield _problem(where, "a display item cannot contain items")
     if item.type is not ItemType.GROUP and item.text is None:
         yield _problem(where, "a question or display item needs a Danish text")
     if item.type is ItemType.CHOICE:
@@ -83,8 +84,8 @@ def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
         yield _problem(where, "minValue/maxValue apply only to integer and decimal items")
     if item.min_value is not None and item.max_value is not None and item.min_value > item.max_value:
         yield _problem(where, f"minValue {item.min_value} is greater than maxValue {item.max_value}")
-    if not item.is_question and item.required:
-        yield _problem(where, f"a {item.type} item has no answer, so it cannot be required")
+    if item.type is ItemType.DISPLAY and item.required:
+        yield _problem(where, "a display item has no answer, so it cannot be required")
     if len(item.enable_when) > 1 and not item.enable_behavior:
         yield _problem(where, "several enableWhen conditions need enableBehavior 'all' or 'any'")
     for condition in item.enable_when:

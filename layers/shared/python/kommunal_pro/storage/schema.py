@@ -26,7 +26,10 @@ class Index:
 # Tenant-scoped alternate look-ups (lists by status, look-ups by another identifier).
 GSI1 = Index("GSI1", "GSI1PK", "GSI1SK", "tenant-scoped lists and alternate identifiers")
 
-INDEXES: tuple[Index, ...] = (GSI1,)
+# Cross-tenant, used only by citizen login: a citizen's records in every municipality by CPR hash.
+LOGIN = Index("Login", "LoginPK", "LoginSK", "citizen login across municipalities")
+
+INDEXES: tuple[Index, ...] = (GSI1, LOGIN)
 
 
 def key(tenant: str, *parts: str) -> str:

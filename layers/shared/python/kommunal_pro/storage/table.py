@@ -40,3 +40,14 @@ def to_item(record: BaseModel, **keys: str) -> dict[str, Any]:
 
 def from_item(model: type[RecordT], item: dict[str, Any]) -> RecordT:
     return model.model_validate(without_keys(item))
+
+
+def query_all(table: Any, **query: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches, following DynamoDB's pages."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**query)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,109 @@
+"""Questionnaires (administrator module): author, version, publish, retire; FHIR import/export; scoring preview."""
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.auth import Role
+from kommunal_pro.concurrency import etag, expected_version
+from kommunal_pro.questionnaires.model import QuestionnaireDefinition
+from kommunal_pro.questionnaires.scoring import ScoreResult
+from kommunal_pro.questionnaires.service import default_service
+from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
+from kommunal_pro.questionnaires.views import PreviewScoreRequest, QuestionnaireSummary, QuestionnaireView
+
+app = create_app()
+AUTHORS = requires(Role.NATIONAL_ADMIN, Role.ADMIN)
+READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)
+QuestionnaireId = Annotated[str, Path(min_length=1, max_length=64)]
+VersionNumber = Annotated[int, Path(ge=1)]
+
+
+def _view(result: tuple[QuestionnaireHead, QuestionnaireVersion], status: int = 200) -> Response[QuestionnaireView]:
+    head, version = result
+    headers = {"ETag": etag(head.revision)}
+    if status == 201:
+        headers["Location"] = f"/v1/questionnaires/{head.questionnaire_id}"
+    return json_response(QuestionnaireView.of(head, version), status, headers)
+
+
+@app.post("/v1/questionnaires", middlewares=[AUTHORS])
+def create_questionnaire(definition: Annotated[QuestionnaireDefinition, Body()]) -> Response[QuestionnaireView]:
+    return _view(default_service().create(current_principal(app), definition), 201)
+
+
+@app.post("/v1/questionnaires/import", middlewares=[AUTHORS])
+def import_questionnaire(resource: Annotated[dict[str, Any], Body()]) -> Response[QuestionnaireView]:
+    """Body: a FHIR R4 Questionnaire. What cannot be imported faithfully is refused (422) or reported."""
+    return _view(default_service().import_fhir(current_principal(app), resource), 201)
+
+
+@app.get("/v1/questionnaires", middlewares=[READERS])
+def list_questionnaires(
+    status: Annotated[Status | None, Query()] = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[list[QuestionnaireSummary]]:
+    heads = default_service().list(current_principal(app), status, text)
+    return json_response([QuestionnaireSummary.of(h).model_dump(mode="json", by_alias=True) for h in heads])
+
+
+@app.get("/v1/questionnaires/<questionnaire_id>", middlewares=[READERS])
+def get_questionnaire(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
+    return _view(default_service().latest(current_principal(app), questionnaire_id))
+
+
+@app.get("/v1/questionnaires/<questionnaire_id>/versions", middlewares=[READERS])
+def list_versions(questionnaire_id: QuestionnaireId) -> Response[list[QuestionnaireVersion]]:
+    versions = default_service().versions(current_principal(app), questionnaire_id)
+    return json_response([v.model_dump(mode="json", by_alias=True) for v in versions])
+
+
+@app.get("/v1/questionnaires/<questionnaire_id>/versions/<version>", middlewares=[READERS])
+def get_version(questionnaire_id: QuestionnaireId, version: VersionNumber) -> Response[QuestionnaireView]:
+    return _view(default_service().version(current_principal(app), questionnaire_id, version))
+
+
+@app.put("/v1/questionnaires/<questionnaire_id>/draft", middlewares=[AUTHORS])
+def save_draft(
+    questionnaire_id: QuestionnaireId,
+    definition: Annotated[QuestionnaireDefinition, Body()],
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response[QuestionnaireView]:
+    revision = expected_version(if_match)
+    return _view(default_service().save_draft(current_principal(app), questionnaire_id, definition, revision))
+
+
+@app.post("/v1/questionnaires/<questionnaire_id>/publish", middlewares=[AUTHORS])
+def publish(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
+    return _view(default_service().publish(current_principal(app), questionnaire_id))
+
+
+@app.post("/v1/questionnaires/<questionnaire_id>/retire", middlewares=[AUTHORS])
+def retire(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
+    return _view(default_service().retire(current_principal(app), questionnaire_id))
+
+
+@app.post("/v1/questionnaires/<questionnaire_id>/copy", middlewares=[requires(Role.ADMIN)])
+def copy_to_municipality(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
+    """A municipality's own draft copy of a national questionnaire, linked to its source version."""
+    return _view(default_service().copy(current_principal(app), questionnaire_id), 201)
+
+
+@app.get("/v1/questionnaires/<questionnaire_id>/versions/<version>/fhir", middlewares=[READERS])
+def export_fhir(questionnaire_id: QuestionnaireId, version: VersionNumber) -> Response[str]:
+    """The version as a FHIR R4 Questionnaire (application/fhir+json)."""
+    resource = default_service().export_fhir(current_principal(app), questionnaire_id, version)
+    return Response(200, "application/fhir+json", json.dumps(resource, ensure_ascii=False))
+
+
+@app.post("/v1/questionnaires/<questionnaire_id>/versions/<version>/preview-score", middlewares=[AUTHORS])
+def preview_score(
+    questionnaire_id: QuestionnaireId, version: VersionNumber, request: Annotated[PreviewScoreRequest, Body()]
+) -> Response[ScoreResult]:
+    result = default_service().preview_score(current_principal(app), questionnaire_id, version, request.answers)
+    return json_response(result)
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,12 @@
+from typing import Any
+
+import pytest
+
+from local.seed import seed_demo_data
+
+
+@pytest.fixture
+def seeded(table: Any) -> Any:
+    """The demo seed: 98 municipalities (Aarhus enabled), the national library's standard instruments."""
+    seed_demo_data(table)
+    return table
