@@ -55,11 +55,11 @@ def main() -> None:
 
     # Imported only now, so boto3 and the handlers see the environment set above.
     import boto3
+
     from kommunal_pro.auth import Role
     from kommunal_pro.config import get_settings
     from kommunal_pro.storage.schema import ensure_table
     from kommunal_pro.storage.table import data_table
-
     from local import tokens
     from local.seed import DEMO_MUNICIPALITY, seed_demo_data
     from local.server import LocalApi, make_server

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+
 from kommunal_pro.auth import CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_ROLES, CLAIM_UNITS, Role
 
 ISSUER = "kommunal-pro-local"

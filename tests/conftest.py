@@ -24,11 +24,11 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from kommunal_pro.config import get_settings
 from kommunal_pro.storage.schema import ensure_table
 from kommunal_pro.storage.table import data_table
-from moto import mock_aws
-
 from tests.support import ApiClient
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from kommunal_pro.auth import CLAIM_CPR, Role
-
 from local.apigateway import LocalLambdaContext, proxy_event
 from local.server import Route, build_routes
 from local.tokens import dev_claims

@@ -4,6 +4,7 @@ Idempotent: existing municipalities, with their onboarding state and settings, a
 """
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from kommunal_pro.observability import logger
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import seed_municipalities

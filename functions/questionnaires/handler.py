@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
 from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
 from kommunal_pro.auth import Role
 from kommunal_pro.concurrency import etag, expected_version

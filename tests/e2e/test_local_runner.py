@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from kommunal_pro.auth import Role
 from moto.server import ThreadedMotoServer
 
+from kommunal_pro.auth import Role
 from local import tokens
 from local.__main__ import _free_port
 
@@ -55,7 +55,7 @@ def running_system(dynamodb_endpoint: str | None = None) -> Iterator[tuple[str, 
             process.wait(timeout=20)
 
 
-def _auth(role: Role, municipality: str | None = "0751") -> dict[str, str]:
+def auth_header(role: Role, municipality: str | None = "0751") -> dict[str, str]:
     claims = tokens.dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality)
     return {"Authorization": f"Bearer {tokens.mint(claims, secret=SECRET)}"}
 
@@ -67,16 +67,16 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
         assert "Kommunal PRO" in requests.get(f"{base}/docs", timeout=5).text
 
         assert requests.get(f"{base}/v1/municipalities/0751", timeout=5).status_code == 401
-        tampered = _auth(Role.EMPLOYEE)["Authorization"][:-3] + "abc"
+        tampered = auth_header(Role.EMPLOYEE)["Authorization"][:-3] + "abc"
         assert (
             requests.get(f"{base}/v1/municipalities/0751", headers={"Authorization": tampered}, timeout=5).status_code
             == 401
         )
 
-        own = requests.get(f"{base}/v1/municipalities/0751", headers=_auth(Role.EMPLOYEE), timeout=5)
+        own = requests.get(f"{base}/v1/municipalities/0751", headers=auth_header(Role.EMPLOYEE), timeout=5)
         assert own.status_code == 200 and own.json()["name"] == "Aarhus" and own.json()["enabled"] is True
 
-        admin = _auth(Role.NATIONAL_ADMIN)
+        admin = auth_header(Role.NATIONAL_ADMIN)
         listed = requests.get(f"{base}/v1/municipalities", headers=admin, timeout=5).json()
         assert len(listed) == 98
         changed = requests.patch(
@@ -108,13 +108,15 @@ def test_a_second_start_against_the_same_dynamodb_does_not_duplicate_the_seed() 
     try:
         endpoint = f"http://127.0.0.1:{port}"
         with running_system(endpoint) as (base, _):
-            admin = _auth(Role.NATIONAL_ADMIN)
+            admin = auth_header(Role.NATIONAL_ADMIN)
             etag = requests.get(f"{base}/v1/municipalities/0101", headers=admin, timeout=5).headers["ETag"]
             requests.patch(
                 f"{base}/v1/municipalities/0101", headers=admin | {"If-Match": etag}, json={"enabled": True}, timeout=5
             ).raise_for_status()
         with running_system(endpoint) as (base, process):
-            listed = requests.get(f"{base}/v1/municipalities", headers=_auth(Role.NATIONAL_ADMIN), timeout=5).json()
+            listed = requests.get(
+                f"{base}/v1/municipalities", headers=auth_header(Role.NATIONAL_ADMIN), timeout=5
+            ).json()
             process.send_signal(signal.SIGINT)
             process.wait(timeout=20)
             output = process.stdout.read() if process.stdout else ""

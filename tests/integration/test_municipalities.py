@@ -6,10 +6,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
+
 from kommunal_pro.auth import Role
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import seed_municipalities
-
 from tests.support import ApiClient, staff
 
 AARHUS, KOBENHAVN = "0751", "0101"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
-from kommunal_pro.auth import Role
 
+from kommunal_pro.auth import Role
 from tests.support import ApiClient, staff
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "questionnaires"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.answers import check_answer_shapes, enabled_items, validate_submission
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition

@@ -1,7 +1,7 @@
 import pytest
+
 from kommunal_pro.auth import Principal, Role, principal_from_event, split_claim
 from kommunal_pro.errors import Forbidden, Unauthenticated
-
 from local.apigateway import proxy_event
 
 

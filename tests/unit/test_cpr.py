@@ -6,6 +6,7 @@ import pytest
 from aws_lambda_powertools import Logger
 from hypothesis import given
 from hypothesis import strategies as st
+
 from kommunal_pro.cpr import Cpr, InvalidCpr, redact
 
 KEY = b"k" * 32

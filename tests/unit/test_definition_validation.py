@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition
 from kommunal_pro.questionnaires.validation import validate_definition

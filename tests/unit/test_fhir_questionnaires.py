@@ -11,6 +11,7 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.fhir import (
     ORDINAL_VALUE,

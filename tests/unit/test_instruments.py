@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kommunal_pro.questionnaires.instruments import eq5d5l, standard_instruments
 from kommunal_pro.questionnaires.model import Answers, FlagLevel, QuestionnaireDefinition
 from kommunal_pro.questionnaires.scoring import ScoreResult, scale_range, score

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from kommunal_pro.assignments.schedule import COPENHAGEN, expires_at
 from kommunal_pro.notifications.timeline import PlannedMessage, ReminderPolicy, plan_messages
-from pydantic import ValidationError
 
 DEFAULT = ReminderPolicy()
 

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
 from kommunal_pro.assignments.schedule import (
     COPENHAGEN,
     AppointmentSchedule,
@@ -23,7 +25,6 @@ from kommunal_pro.assignments.schedule import (
     task_status,
 )
 from kommunal_pro.errors import Problem
-from pydantic import TypeAdapter, ValidationError
 
 SCHEDULE = TypeAdapter(Schedule)
 

@@ -1,4 +1,5 @@
 import pytest
+
 from kommunal_pro.storage.schema import (
     GSI1,
     INDEXES,

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from kommunal_pro.questionnaires.model import (
     AnswerOption,
     Answers,
@@ -25,7 +27,6 @@ from kommunal_pro.questionnaires.model import (
     ValueTable,
 )
 from kommunal_pro.questionnaires.scoring import scale_range, score
-from pydantic import ValidationError
 
 
 def choice(link_id: str, scores: Mapping[str, float | None], *, repeats: bool = False) -> Item:

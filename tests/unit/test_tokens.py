@@ -1,6 +1,6 @@
 import pytest
-from kommunal_pro.auth import Role
 
+from kommunal_pro.auth import Role
 from local import tokens
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
