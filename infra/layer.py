@@ -1,0 +1,74 @@
+"""The shared layer: the `kommunal_pro` package plus its runtime dependencies, bundled on this machine.
+
+Bundling needs no Docker: pip downloads the Lambda platform's wheels (manylinux, CPython 3.12) into the
+layer's `python/` directory, and the package is copied next to them. The asset hash is taken from that
+output, so a change to the package or to a pinned dependency makes a new layer version.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER_SOURCE = ROOT / "layers" / "shared"
+PACKAGE = LAYER_SOURCE / "python" / "kommunal_pro"
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.X86_64
+PYTHON_VERSION = "3.12"
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+
+
+def runtime_dependencies() -> list[str]:
+    """The `[project] dependencies` of pyproject.toml: what the functions import at run time."""
+    with (ROOT / "pyproject.toml").open("rb") as pyproject:
+        return list(tomllib.load(pyproject)["project"]["dependencies"])
+
+
+@jsii.implements(ILocalBundling)
+class LocalLayerBundling:
+    def __init__(self, requirements: list[str]) -> None:
+        self._requirements = requirements
+
+    def pip_command(self, target: Path) -> list[str]:
+        platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+        return [
+            sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+            "--only-binary=:all:", "--implementation", "cp", "--python-version", PYTHON_VERSION, *platforms,
+            "--target", str(target), *self._requirements,
+        ]  # fmt: skip
+
+    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
+        """Called by CDK instead of Docker bundling; `options` (the Docker settings) are not needed."""
+        target = Path(output_dir) / "python"
+        subprocess.run(self.pip_command(target), check=True)  # noqa: S603 - a fixed argument list, no shell
+        shutil.copytree(PACKAGE, target / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        return True
+
+
+class SharedLayer(lambda_.LayerVersion):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Kommunal PRO shared package and its runtime dependencies",
+            code=lambda_.Code.from_asset(
+                str(LAYER_SOURCE),
+                asset_hash_type=AssetHashType.OUTPUT,
+                bundling=BundlingOptions(
+                    image=RUNTIME.bundling_image, local=LocalLayerBundling(runtime_dependencies())
+                ),
+            ),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+        )

@@ -1,0 +1,85 @@
+"""Each environment is synthesised once per session, without bundling, and shared by every infra test.
+
+A synth runs cdk-nag: an unacknowledged finding makes it fail. The failure is kept (not raised) so that
+the nag test fails with the list of findings, while the template tests still run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Template
+
+from infra.app import build_app, cdk_json_context, stack_name
+from infra.config import EnvironmentConfig, load_config
+
+ENVIRONMENTS = tuple(cdk_json_context()["environments"])
+
+
+@dataclass(frozen=True)
+class Synthesised:
+    config: EnvironmentConfig
+    stack: Stack
+    template: Template
+    validation_failure: str | None  # the unacknowledged findings, when synth failed validation
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+def _violations(outdir: Path) -> str:
+    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    return "\n".join(
+        f"{violation['ruleName']} at {construct['constructPath']}: {violation['description']}"
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    )
+
+
+def _synthesise(env_name: str, outdir: Path) -> Synthesised:
+    app = build_app(env_name, outdir=str(outdir), bundle=False)
+    stack = app.node.find_child(stack_name(env_name))
+    config = load_config(app)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        # The template is written before validation runs: the other tests still check it.
+        template = Template.from_json(json.loads((outdir / stack.template_file).read_text(encoding="utf-8")))
+        return Synthesised(config, stack, template, f"{error}\n{_violations(outdir)}")
+    return Synthesised(config, stack, Template.from_stack(stack), None)
+
+
+@pytest.fixture(scope="session")
+def synthesise(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synthesised]:
+    """Synthesise an environment on first use; later uses get the same result, or the same error."""
+    results: dict[str, Synthesised | Exception] = {}
+
+    def synthesise(env_name: str) -> Synthesised:
+        if env_name not in results:
+            try:
+                results[env_name] = _synthesise(env_name, tmp_path_factory.mktemp(f"cdk-{env_name}"))
+            except Exception as error:
+                results[env_name] = error
+                raise
+        result = results[env_name]
+        if isinstance(result, Exception):
+            # Short, without the (slow to format) traceback: the first test using it showed that.
+            raise RuntimeError(f"synthesising {env_name!r} failed: {result}") from None
+        return result
+
+    return synthesise
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def synthesised(request: pytest.FixtureRequest, synthesise: Callable[[str], Synthesised]) -> Synthesised:
+    """Each environment in turn."""
+    return synthesise(request.param)

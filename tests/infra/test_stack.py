@@ -1,0 +1,343 @@
+"""The synthesised template of each environment: table, API, functions, logs and the seed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Capture, Match, Template
+
+from functions import HTTP_FUNCTIONS, http_routes
+from kommunal_pro.storage.schema import GSI1, INDEXES, PK, SK, TTL_ATTRIBUTE
+from tests.infra.conftest import Synthesised
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+STATEFUL_TYPES = ("AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup")
+
+
+def _resources(template: Template, type_: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+    return template.find_resources(type_, {"Properties": props} if props else None)
+
+
+def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.items()))
+
+
+def _get_att_targets(value: Any) -> Iterator[str]:
+    """The logical ids a property value refers to with Fn::GetAtt."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            yield value["Fn::GetAtt"][0]
+        for item in value.values():
+            yield from _get_att_targets(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _get_att_targets(item)
+
+
+def _function_id(template: Template, name: str, handler: str = "handler.lambda_handler") -> str:
+    props = {"Handler": handler, "Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": name}}}
+    return _only(_resources(template, "AWS::Lambda::Function", props))[0]
+
+
+def _role_id(template: Template, function_id: str) -> str:
+    return template.to_json()["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
+def _routes_by_function(template: Template) -> dict[str, list[tuple[str, str]]]:
+    """(METHOD, path) of every non-OPTIONS method, by the logical id of the function it invokes."""
+    resources = _resources(template, "AWS::ApiGateway::Resource")
+
+    def path(resource_id: Any) -> str:
+        if "Ref" not in resource_id:  # the API's root resource
+            return ""
+        props = resources[resource_id["Ref"]]["Properties"]
+        return f"{path(props['ParentId'])}/{props['PathPart']}"
+
+    routes: dict[str, list[tuple[str, str]]] = {}
+    for method in _resources(template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] != "OPTIONS":
+            (function_id,) = _get_att_targets(props["Integration"]["Uri"])
+            routes.setdefault(function_id, []).append((props["HttpMethod"], path(props["ResourceId"])))
+    return {function_id: sorted(found) for function_id, found in routes.items()}
+
+
+# --- the data table -----------------------------------------------------------------------------------
+
+
+def test_table_keys_billing_and_ttl_come_from_the_schema(synthesised: Synthesised) -> None:
+    synthesised.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": PK, "KeyType": "HASH"}, {"AttributeName": SK, "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        },
+    )
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=lambda index: index.name)
+def test_table_has_every_index_of_the_schema(synthesised: Synthesised, index: Any) -> None:
+    synthesised.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "AttributeDefinitions": Match.array_with(
+                [
+                    {"AttributeName": index.partition_key, "AttributeType": "S"},
+                    {"AttributeName": index.sort_key, "AttributeType": "S"},
+                ]
+            ),
+            "GlobalSecondaryIndexes": Match.array_with(
+                [
+                    {
+                        "IndexName": index.name,
+                        "KeySchema": [
+                            {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ]
+            ),
+        },
+    )
+
+
+def test_table_is_encrypted_with_its_own_rotating_key(synthesised: Synthesised) -> None:
+    key = Capture()
+    synthesised.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}}},
+    )
+    keys = _resources(synthesised.template, "AWS::KMS::Key", {"EnableKeyRotation": True})
+    assert key.as_string() in keys
+
+
+def test_table_is_retained_and_protected_outside_test(synthesised: Synthesised) -> None:
+    kept = synthesised.name != "test"
+    policy = "Retain" if kept else "Delete"
+    synthesised.template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionPolicy": policy,
+            "UpdateReplacePolicy": policy,
+            "Properties": {"DeletionProtectionEnabled": kept},
+        },
+    )
+
+
+@pytest.mark.parametrize("type_", STATEFUL_TYPES)
+def test_stateful_resources_are_kept_outside_test(synthesised: Synthesised, type_: str) -> None:
+    policy = "Delete" if synthesised.name == "test" else "Retain"
+    resources = synthesised.template.find_resources(type_)
+
+    assert resources
+    assert {resource["DeletionPolicy"] for resource in resources.values()} == {policy}
+
+
+def test_user_pools_are_protected_outside_test(synthesised: Synthesised) -> None:
+    protection = "ACTIVE" if synthesised.name != "test" else "INACTIVE"
+    pools = _resources(synthesised.template, "AWS::Cognito::UserPool")
+
+    assert {pool["Properties"]["DeletionProtection"] for pool in pools.values()} == {protection}
+
+
+# --- the API -------------------------------------------------------------------------------------------
+
+
+def test_every_method_requires_a_token_from_the_staff_or_citizen_pool(synthesised: Synthesised) -> None:
+    template = synthesised.template
+    authorizer_id, authorizer = _only(
+        _resources(template, "AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
+    )
+    pools = _resources(template, "AWS::Cognito::UserPool")
+    methods = [
+        method["Properties"]
+        for method in _resources(template, "AWS::ApiGateway::Method").values()
+        if method["Properties"]["HttpMethod"] != "OPTIONS"
+    ]
+
+    assert set(_get_att_targets(authorizer["Properties"]["ProviderARNs"])) == set(pools)
+    assert len(pools) == 2
+    assert methods
+    for method in methods:
+        assert method["AuthorizationType"] == "COGNITO_USER_POOLS", method
+        assert method["AuthorizerId"] == {"Ref": authorizer_id}, method
+
+
+def test_only_cors_preflights_go_without_a_token_and_they_never_reach_a_function(
+    synthesised: Synthesised,
+) -> None:
+    for method in _resources(synthesised.template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props.get("AuthorizationType") != "COGNITO_USER_POOLS":
+            assert props["HttpMethod"] == "OPTIONS"
+            assert props["Integration"]["Type"] == "MOCK"
+
+
+def test_the_api_serves_exactly_the_routes_of_each_handler(synthesised: Synthesised) -> None:
+    expected = {_function_id(synthesised.template, name): http_routes(name) for name in HTTP_FUNCTIONS}
+
+    assert _routes_by_function(synthesised.template) == expected
+
+
+def test_stage_logs_traces_and_throttles_as_configured(synthesised: Synthesised) -> None:
+    throttling = synthesised.config.api_throttling
+    access_logs = Capture()
+    synthesised.template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": synthesised.name,
+            "TracingEnabled": True,
+            "AccessLogSetting": {
+                "DestinationArn": {"Fn::GetAtt": [access_logs, "Arn"]},
+                "Format": Match.string_like_regexp(r"\$context\.requestId"),
+            },
+            "MethodSettings": [
+                {
+                    "HttpMethod": "*",
+                    "ResourcePath": "/*",
+                    "LoggingLevel": "ERROR",
+                    "DataTraceEnabled": False,
+                    "ThrottlingRateLimit": throttling.rate_limit,
+                    "ThrottlingBurstLimit": throttling.burst_limit,
+                }
+            ],
+        },
+    )
+    assert access_logs.as_string() in _resources(synthesised.template, "AWS::Logs::LogGroup")
+
+
+def test_cors_preflight_allows_only_the_configured_origins(synthesised: Synthesised) -> None:
+    origins = synthesised.config.cors_allowed_origins
+    synthesised.template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            "HttpMethod": "OPTIONS",
+            "Integration": {
+                "IntegrationResponses": [
+                    {
+                        "ResponseParameters": Match.object_like(
+                            {"method.response.header.Access-Control-Allow-Origin": f"'{origins[0]}'"}
+                        )
+                    }
+                ]
+            },
+        },
+    )
+
+
+# --- functions and logs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", HTTP_FUNCTIONS)
+def test_http_function_runs_with_the_layer_tracing_and_environment(synthesised: Synthesised, name: str) -> None:
+    template, config = synthesised.template, synthesised.config
+    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
+    layer_id = _only(_resources(template, "AWS::Lambda::LayerVersion"))[0]
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "handler.lambda_handler",
+            "Runtime": "python3.12",
+            "Layers": [{"Ref": layer_id}],
+            "TracingConfig": {"Mode": "Active"},
+            "ReservedConcurrentExecutions": config.reserved_concurrency,
+            "Environment": {
+                "Variables": {
+                    "TABLE_NAME": {"Ref": table_id},
+                    "KOMMUNAL_PRO_ENV": config.name,
+                    "POWERTOOLS_SERVICE_NAME": name,
+                    "POWERTOOLS_METRICS_NAMESPACE": "KommunalPro",
+                    "LOG_LEVEL": config.log_level,
+                }
+            },
+        },
+    )
+
+
+def test_every_function_of_ours_logs_to_its_own_log_group(synthesised: Synthesised) -> None:
+    template = synthesised.template
+    functions = _resources(template, "AWS::Lambda::Function", {"Runtime": "python3.12"})
+    groups = {function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for function in functions.values()}
+
+    assert len(groups) == len(functions)
+    assert groups <= set(_resources(template, "AWS::Logs::LogGroup"))
+
+
+def test_every_log_group_expires_and_is_encrypted(synthesised: Synthesised) -> None:
+    groups = _resources(synthesised.template, "AWS::Logs::LogGroup")
+    retention = {group["Properties"].get("RetentionInDays") for group in groups.values()}
+
+    assert len(retention) == 1
+    assert retention.pop() > 0
+    for group in groups.values():
+        assert "KmsKeyId" in group["Properties"], group
+
+
+@pytest.mark.parametrize("name", HTTP_FUNCTIONS)
+def test_http_function_may_read_and_write_the_table_and_its_tenant_index_only(
+    synthesised: Synthesised, name: str
+) -> None:
+    template = synthesised.template
+    role = _role_id(template, _function_id(template, name))
+    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Roles": [{"Ref": role}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                            "Effect": "Allow",
+                            "Resource": [table_arn, {"Fn::Join": ["", [table_arn, f"/index/{GSI1.name}"]]}],
+                        }
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_no_policy_allows_a_scan_or_a_wildcard_table_action(synthesised: Synthesised) -> None:
+    text = str(synthesised.template.to_json())
+
+    assert "dynamodb:Scan" not in text
+    assert "dynamodb:*" not in text
+    assert "/index/*" not in text
+
+
+# --- the seed ------------------------------------------------------------------------------------------
+
+
+def test_municipalities_are_seeded_after_the_table_is_created(synthesised: Synthesised) -> None:
+    template = synthesised.template
+    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
+    seed_id = _function_id(template, "organisations", handler="seed.lambda_handler")
+    _, trigger = _only(template.find_resources("Custom::Trigger"))
+    version = template.to_json()["Resources"][trigger["Properties"]["HandlerArn"]["Ref"]]
+
+    assert table_id in trigger["DependsOn"]
+    assert version["Properties"]["FunctionName"] == {"Ref": seed_id}
+
+
+def test_the_seed_may_only_add_items(synthesised: Synthesised) -> None:
+    template = synthesised.template
+    role = _role_id(template, _function_id(template, "organisations", handler="seed.lambda_handler"))
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Roles": [{"Ref": role}],
+            "PolicyDocument": {
+                "Statement": Match.array_with([Match.object_like({"Action": "dynamodb:PutItem", "Effect": "Allow"})])
+            },
+        },
+    )
