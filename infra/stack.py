@@ -65,19 +65,19 @@ class KommunalProStack(Stack):
         return function
 
     def _add_seed(self) -> None:
-        """Add any missing municipality once the table exists, and again whenever the seed code changes."""
+        """Add missing reference data once the table exists, and again whenever the seed code changes."""
         seed = AppFunction(
             self,
-            "SeedMunicipalities",
+            "SeedReferenceData",
             platform=self.platform,
-            name="organisations",
-            handler="seed.lambda_handler",
-            table_actions=("dynamodb:PutItem",),
+            name="seed",
+            handler="handler.lambda_handler",
+            table_actions=("dynamodb:GetItem", "dynamodb:PutItem"),
             timeout_seconds=120,
         )
         triggers.Trigger(
             self,
-            "SeedMunicipalitiesTrigger",
+            "SeedReferenceDataTrigger",
             handler=seed.function,
             execute_after=[self.platform.data],
             timeout=Duration.minutes(3),

@@ -318,10 +318,10 @@ def test_no_policy_allows_a_scan_or_a_wildcard_table_action(synthesised: Synthes
 # --- the seed ------------------------------------------------------------------------------------------
 
 
-def test_municipalities_are_seeded_after_the_table_is_created(synthesised: Synthesised) -> None:
+def test_reference_data_is_seeded_after_the_table_is_created(synthesised: Synthesised) -> None:
     template = synthesised.template
     table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
-    seed_id = _function_id(template, "organisations", handler="seed.lambda_handler")
+    seed_id = _function_id(template, "seed", handler="handler.lambda_handler")
     _, trigger = _only(template.find_resources("Custom::Trigger"))
     version = template.to_json()["Resources"][trigger["Properties"]["HandlerArn"]["Ref"]]
 
@@ -329,15 +329,17 @@ def test_municipalities_are_seeded_after_the_table_is_created(synthesised: Synth
     assert version["Properties"]["FunctionName"] == {"Ref": seed_id}
 
 
-def test_the_seed_may_only_add_items(synthesised: Synthesised) -> None:
+def test_the_seed_may_only_read_and_add_items(synthesised: Synthesised) -> None:
     template = synthesised.template
-    role = _role_id(template, _function_id(template, "organisations", handler="seed.lambda_handler"))
+    role = _role_id(template, _function_id(template, "seed", handler="handler.lambda_handler"))
     template.has_resource_properties(
         "AWS::IAM::ManagedPolicy",
         {
             "Roles": [{"Ref": role}],
             "PolicyDocument": {
-                "Statement": Match.array_with([Match.object_like({"Action": "dynamodb:PutItem", "Effect": "Allow"})])
+                "Statement": Match.array_with(
+                    [Match.object_like({"Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Effect": "Allow"})]
+                )
             },
         },
     )
