@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-HTTP_FUNCTIONS = ("organisations", "questionnaires")
+HTTP_FUNCTIONS = ("organisations", "questionnaires", "assignments", "responses")
 _METHODS = ("get", "put", "post", "patch", "delete")
 
 

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
+from infra.cpr import CprProtection
 from infra.layer import ARCHITECTURE, ROOT, RUNTIME
 from infra.logs import LogGroups
 from infra.nag import acknowledge
@@ -26,6 +27,8 @@ from kommunal_pro.storage.schema import Index
 
 FUNCTIONS_DIR = ROOT / "functions"
 READ_WRITE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+# Transactions that also update, delete (drafts) and check conditions on items.
+TRANSACTIONAL = (*READ_WRITE, "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 # What DynamoDB needs from the caller to use a customer-managed table key on its behalf.
 _TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 
@@ -38,6 +41,7 @@ class Platform:
     layer: lambda_.ILayerVersion
     data: DataTable
     logs: LogGroups
+    cpr: CprProtection
 
 
 class AppFunction(Construct):
@@ -51,10 +55,13 @@ class AppFunction(Construct):
         handler: str,
         table_actions: Sequence[str],
         indexes: Sequence[Index] = (),
+        cpr_key_actions: Sequence[str] = (),
         timeout_seconds: int = 10,
     ) -> None:
         """A function from `functions/<name>/` running `handler`, allowed `table_actions` on the table and on
-        the named `indexes` (only those: the cross-tenant index is for the one code path that needs it)."""
+        the named `indexes` (only those: the cross-tenant index is for the one code path that needs it).
+        A function handling CPR numbers names its `cpr_key_actions` (kms:Encrypt, kms:Decrypt); it may then
+        also read the look-up hash key."""
         super().__init__(scope, construct_id)
         config, table = platform.config, platform.data.table
         log_group = platform.logs.create(self, "Logs")
@@ -77,6 +84,7 @@ class AppFunction(Construct):
                     resources=[platform.data.key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}},
                 ),
+                *self._cpr_statements(platform, cpr_key_actions),
             ],
         )
         acknowledge(
@@ -100,6 +108,8 @@ class AppFunction(Construct):
             reserved_concurrent_executions=config.reserved_concurrency,
             environment={
                 "TABLE_NAME": table.table_name,
+                "CPR_KMS_KEY_ID": platform.cpr.key.key_arn,
+                "CPR_HASH_KEY_SECRET_ID": platform.cpr.hash_secret.secret_arn,
                 "KOMMUNAL_PRO_ENV": config.name,
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
@@ -124,3 +134,14 @@ class AppFunction(Construct):
         cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
         # The function exists only once its permissions do, so its first invocation cannot be denied.
         self.function.node.add_dependency(self.policy)
+
+    @staticmethod
+    def _cpr_statements(platform: Platform, actions: Sequence[str]) -> list[iam.PolicyStatement]:
+        if not actions:
+            return []
+        return [
+            iam.PolicyStatement(actions=list(actions), resources=[platform.cpr.key.key_arn]),
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[platform.cpr.hash_secret.secret_arn]
+            ),
+        ]

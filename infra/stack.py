@@ -10,12 +10,13 @@ from constructs import Construct
 from functions import http_routes
 from infra.api import Api
 from infra.config import EnvironmentConfig
-from infra.functions import READ_WRITE, AppFunction, Platform
+from infra.cpr import CprProtection
+from infra.functions import READ_WRITE, TRANSACTIONAL, AppFunction, Platform
 from infra.layer import SharedLayer
 from infra.logs import LogGroups
 from infra.nag import acknowledge
 from infra.storage import DataTable
-from kommunal_pro.storage.schema import GSI1, Index
+from kommunal_pro.storage.schema import GSI1, LOGIN, Index
 
 
 class KommunalProStack(Stack):
@@ -32,18 +33,31 @@ class KommunalProStack(Stack):
             layer=SharedLayer(self, "SharedLayer"),
             data=DataTable(self, "Data", config=config),
             logs=LogGroups(self, "Logs", config=config),
+            cpr=CprProtection(self, "Cpr", config=config),
         )
         self.api = Api(self, "Api", config=config, logs=self.platform.logs)
 
         self.add_http_function("organisations", table_actions=READ_WRITE, indexes=(GSI1,))
         self.add_http_function("questionnaires", table_actions=READ_WRITE, indexes=(GSI1,))
+        self.add_http_function(
+            "assignments", table_actions=TRANSACTIONAL, indexes=(GSI1,), cpr_key_actions=("kms:Encrypt", "kms:Decrypt")
+        )
+        # Citizens find their own records in every municipality: the only user of the cross-tenant Login index.
+        self.add_http_function(
+            "responses", table_actions=TRANSACTIONAL, indexes=(GSI1, LOGIN), cpr_key_actions=("kms:Decrypt",)
+        )
         self._add_seed()
 
         CfnOutput(self, "StaffUserPoolId", value=self.api.staff_pool.user_pool_id)
         CfnOutput(self, "CitizenUserPoolId", value=self.api.citizen_pool.user_pool_id)
 
     def add_http_function(
-        self, name: str, *, table_actions: Sequence[str], indexes: Sequence[Index] = ()
+        self,
+        name: str,
+        *,
+        table_actions: Sequence[str],
+        indexes: Sequence[Index] = (),
+        cpr_key_actions: Sequence[str] = (),
     ) -> AppFunction:
         """The function `functions/<name>/handler.py`, serving every route its resolver defines."""
         function = AppFunction(
@@ -54,6 +68,7 @@ class KommunalProStack(Stack):
             handler="handler.lambda_handler",
             table_actions=table_actions,
             indexes=indexes,
+            cpr_key_actions=cpr_key_actions,
         )
         self.api.add_routes(function.function, http_routes(name))
         acknowledge(

@@ -42,30 +42,27 @@ def main() -> None:
     args = parser.parse_args()
     _configure_environment()
 
-    moto_server = None
-    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        from moto.server import ThreadedMotoServer
+    # moto in server mode plays every AWS service locally (KMS, Secrets Manager, ...); DynamoDB too unless
+    # AWS_ENDPOINT_URL_DYNAMODB points at a real DynamoDB or DynamoDB Local.
+    from moto.server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-
-        moto_port = _free_port()
-        moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-        moto_server.start()
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{moto_port}"
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    moto_port = _free_port()
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto_server.start()
+    moto_endpoint = os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
 
     # Imported only now, so boto3 and the handlers see the environment set above.
-    import boto3
-
     from kommunal_pro.auth import Role
     from kommunal_pro.config import get_settings
-    from kommunal_pro.storage.schema import ensure_table
     from kommunal_pro.storage.table import data_table
     from local import tokens
+    from local.provision import provision
     from local.seed import DEMO_MUNICIPALITY, seed_demo_data
     from local.server import LocalApi, make_server
 
-    table_name = get_settings().table_name
-    created = ensure_table(boto3.client("dynamodb"), table_name)
+    settings = get_settings()
+    created = provision(settings, cpr_hash_key=tokens.local_secret("cpr-hash-key"))
     seeded = seed_demo_data(data_table())
     api = LocalApi()
     server = make_server(api, args.host, args.port)
@@ -74,7 +71,7 @@ def main() -> None:
     print(f"Kommunal PRO kører lokalt / running locally on {base}")
     print(f"  API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)")
     print(
-        f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} table {table_name}"
+        f"  DynamoDB:     {os.environ.get('AWS_ENDPOINT_URL_DYNAMODB', moto_endpoint)} table {settings.table_name}"
         f" ({'created' if created else 'existing'}; seeded {seeded})"
     )
     print("  Dev tokens (8 hours; `make token ROLE=... MUNICIPALITY=...` mints more):")
@@ -92,8 +89,7 @@ def main() -> None:
         pass
     finally:
         server.server_close()
-        if moto_server is not None:
-            moto_server.stop()
+        moto_server.stop()
         print("Stopped.", flush=True)
     sys.exit(0)
 

@@ -21,21 +21,25 @@ from kommunal_pro.auth import CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_ROLES, CLAIM
 ISSUER = "kommunal-pro-local"
 AUDIENCE = "kommunal-pro-local"
 ALGORITHM = "HS256"
-SECRET_FILE = Path(__file__).resolve().parent.parent / ".local" / "dev-token-secret"
+LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
 
 
 class InvalidToken(Exception):
     """The token is missing, expired, tampered with or not ours."""
 
 
+def local_secret(name: str) -> str:
+    """A random secret kept in .local/<name> (git-ignored), made on first use."""
+    path = LOCAL_DIR / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def dev_secret() -> str:
-    if secret := os.environ.get("KOMMUNAL_PRO_DEV_TOKEN_SECRET"):
-        return secret
-    if not SECRET_FILE.exists():
-        SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-        SECRET_FILE.write_text(secrets.token_urlsafe(48))
-        SECRET_FILE.chmod(0o600)
-    return SECRET_FILE.read_text().strip()
+    return os.environ.get("KOMMUNAL_PRO_DEV_TOKEN_SECRET") or local_secret("dev-token-secret")
 
 
 def dev_claims(

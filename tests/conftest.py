@@ -18,27 +18,34 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
+from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.config import get_settings
-from kommunal_pro.storage.schema import ensure_table
 from kommunal_pro.storage.table import data_table
+from local.provision import provision
 from tests.support import ApiClient
+
+# boto3 clients cached by the product code must be made anew inside each test's moto mock.
+_CACHED_CLIENTS = (data_table, cpr_vault._kms, cpr_vault._hash_key)
 
 
 @pytest.fixture
 def table() -> Iterator[Any]:
+    """A fresh moto account with what a deployed environment provides: table, CPR key and hash secret."""
     with mock_aws():
-        ensure_table(boto3.client("dynamodb"), get_settings().table_name)
-        data_table.cache_clear()
+        provision(get_settings())
+        for cached in _CACHED_CLIENTS:
+            cached.cache_clear()
         yield data_table()
-        data_table.cache_clear()
+        for cached in _CACHED_CLIENTS:
+            cached.cache_clear()
 
 
 @pytest.fixture

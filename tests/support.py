@@ -31,9 +31,15 @@ def _routes() -> list[Route]:
     return build_routes()
 
 
+UNIT = "sundhedscenter-nord"
+
+
 def staff(role: Role, municipality: str | None = "0751", **kwargs: Any) -> dict[str, Any]:
+    """Staff claims; employees belong to the unit UNIT unless told otherwise."""
     if role is Role.CITIZEN:
         return citizen("010180-1234")
+    if role is Role.EMPLOYEE:
+        kwargs.setdefault("units", [UNIT])
     return dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality, **kwargs)
 
 

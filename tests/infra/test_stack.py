@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from functions import HTTP_FUNCTIONS, http_routes
-from kommunal_pro.storage.schema import GSI1, INDEXES, PK, SK, TTL_ATTRIBUTE
+from kommunal_pro.storage.schema import GSI1, INDEXES, LOGIN, PK, SK, TTL_ATTRIBUTE
 from tests.infra.conftest import Synthesised
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -280,31 +280,43 @@ def test_every_log_group_expires_and_is_encrypted(synthesised: Synthesised) -> N
         assert "KmsKeyId" in group["Properties"], group
 
 
+READ_WRITE = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+TRANSACTIONAL = [*READ_WRITE, "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
+# What each function may do with the table, on which indexes, and with the CPR key: least privilege.
+GRANTS = {
+    "organisations": (READ_WRITE, [GSI1.name], []),
+    "questionnaires": (READ_WRITE, [GSI1.name], []),
+    "assignments": (TRANSACTIONAL, [GSI1.name], ["kms:Encrypt", "kms:Decrypt"]),
+    "responses": (TRANSACTIONAL, [GSI1.name, LOGIN.name], ["kms:Decrypt"]),
+}
+
+
+def test_every_http_function_has_its_grants_listed() -> None:
+    assert set(GRANTS) == set(HTTP_FUNCTIONS)
+
+
+def _statements(template: Template, name: str) -> list[dict[str, Any]]:
+    role = _role_id(template, _function_id(template, name))
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy", {"Properties": {"Roles": [{"Ref": role}]}}).values()
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
-def test_http_function_may_read_and_write_the_table_and_its_tenant_index_only(
+def test_http_functions_get_exactly_their_table_actions_indexes_and_cpr_key_use(
     synthesised: Synthesised, name: str
 ) -> None:
     template = synthesised.template
-    role = _role_id(template, _function_id(template, name))
-    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
-    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
-    template.has_resource_properties(
-        "AWS::IAM::ManagedPolicy",
-        {
-            "Roles": [{"Ref": role}],
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        {
-                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-                            "Effect": "Allow",
-                            "Resource": [table_arn, {"Fn::Join": ["", [table_arn, f"/index/{GSI1.name}"]]}],
-                        }
-                    ]
-                )
-            },
-        },
-    )
+    table_arn = {"Fn::GetAtt": [_only(_resources(template, "AWS::DynamoDB::Table"))[0], "Arn"]}
+    actions, indexes, cpr_actions = GRANTS[name]
+    statements = _statements(template, name)
+    table_statement = next(s for s in statements if str(s["Action"]).startswith("['dynamodb:"))
+    assert table_statement["Action"] == actions
+    assert table_statement["Resource"] == [table_arn, *({"Fn::Join": ["", [table_arn, f"/index/{i}"]]} for i in indexes)]
+    granted_kms = [a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+                   if a in ("kms:Encrypt", "kms:Decrypt") and "Condition" not in s]
+    assert granted_kms == cpr_actions
+    reads_secret = any(s["Action"] == "secretsmanager:GetSecretValue" for s in statements)
+    assert reads_secret == bool(cpr_actions)
 
 
 def test_no_policy_allows_a_scan_or_a_wildcard_table_action(synthesised: Synthesised) -> None:

@@ -1,0 +1,122 @@
+"""Assignments and tasks in DynamoDB, under the citizen they belong to.
+
+Assignment: PK = "<tenant>#CITIZEN#<citizen>", SK = "ASSIGNMENT#<id>".
+Task:       same PK, SK = "TASK#<id>"; an assignment's tasks under GSI1PK = "<tenant>#ASSIGNMENT#<id>",
+            GSI1SK = "<opens at>#<task>".
+An assignment and all its tasks are written in one transaction (hence at most 99 tasks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from kommunal_pro.assignments.models import Assignment, Task
+from kommunal_pro.assignments.schedule import TaskState
+from kommunal_pro.citizens.repository import citizen_pk
+from kommunal_pro.errors import Conflict
+from kommunal_pro.storage.schema import GSI1, PK, SK, key
+from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+
+MAX_TASKS_PER_ASSIGNMENT = 99  # one transaction holds at most 100 items: the assignment and its tasks
+
+
+def task_item(task: Task) -> dict[str, Any]:
+    return to_item(
+        task,
+        PK=citizen_pk(task.municipality, task.citizen_id),
+        SK=f"TASK#{task.id}",
+        GSI1PK=key(task.municipality, "ASSIGNMENT", task.assignment_id),
+        GSI1SK=f"{task.opens_at.isoformat()}#{task.id}",
+    )
+
+
+def task_key(tenant: str, citizen_id: str, task_id: str) -> dict[str, str]:
+    return {PK: citizen_pk(tenant, citizen_id), SK: f"TASK#{task_id}"}
+
+
+class AssignmentRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def add(self, assignment: Assignment, tasks: list[Task]) -> None:
+        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
+        items = [to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"), *map(task_item, tasks)]
+        self._table.meta.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+                for item in items
+            ]
+        )
+
+    def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
+        return [from_item(Assignment, i) for i in self._query_citizen(tenant, citizen_id, "ASSIGNMENT#")]
+
+    def assignment(self, tenant: str, citizen_id: str, assignment_id: str) -> Assignment | None:
+        item = self._table.get_item(Key={PK: citizen_pk(tenant, citizen_id), SK: f"ASSIGNMENT#{assignment_id}"})
+        return from_item(Assignment, item["Item"]) if "Item" in item else None
+
+    def tasks_of_citizen(self, tenant: str, citizen_id: str) -> list[Task]:
+        return [from_item(Task, i) for i in self._query_citizen(tenant, citizen_id, "TASK#") if i[SK].count("#") == 1]
+
+    def tasks_of_assignment(self, tenant: str, assignment_id: str) -> list[Task]:
+        condition = Key(GSI1.partition_key).eq(key(tenant, "ASSIGNMENT", assignment_id))
+        return [
+            from_item(Task, i) for i in query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
+        ]
+
+    def task(self, tenant: str, citizen_id: str, task_id: str) -> Task | None:
+        item = self._table.get_item(Key=task_key(tenant, citizen_id, task_id)).get("Item")
+        return from_item(Task, item) if item else None
+
+    def cancel(self, assignment: Assignment, pending: list[Task]) -> None:
+        """Mark the assignment cancelled and its pending tasks cancelled, all or nothing (a task answered
+        meanwhile makes the whole cancel fail, to be retried)."""
+        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
+                    "ConditionExpression": "#status = :active",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":active": "active"},
+                }
+            },
+        ]
+        writes += [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": task_key(t.municipality, t.citizen_id, t.id),
+                    "UpdateExpression": "SET #state = :cancelled",
+                    "ConditionExpression": "#state = :pending",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {
+                        ":cancelled": str(TaskState.CANCELLED),
+                        ":pending": str(TaskState.PENDING),
+                    },
+                }
+            }
+            for t in pending
+        ]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise Conflict(
+                    "Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)"
+                ) from None
+            raise
+
+    def _query_citizen(self, tenant: str, citizen_id: str, prefix: str) -> list[dict[str, Any]]:
+        condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)
+        return query_all(self._table, KeyConditionExpression=condition)

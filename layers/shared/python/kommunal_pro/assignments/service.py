@@ -1,0 +1,168 @@
+"""Assigning questionnaires to citizens (employee module) and the planned timeline staff check first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from kommunal_pro.assignments.models import (
+    Assignment,
+    AssignmentRequest,
+    AssignmentStatus,
+    AssignmentView,
+    Task,
+    TaskView,
+)
+from kommunal_pro.assignments.repository import MAX_TASKS_PER_ASSIGNMENT, AssignmentRepository
+from kommunal_pro.assignments.schedule import TaskState, expand, expires_at
+from kommunal_pro.auth import Principal
+from kommunal_pro.citizens.models import StoredCitizen
+from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kommunal_pro.models import utc_now
+from kommunal_pro.notifications.timeline import ReminderPolicy, plan_messages
+from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.organisations.service import MunicipalityService
+from kommunal_pro.questionnaires.repository import QuestionnaireRepository
+from kommunal_pro.questionnaires.service import QuestionnaireService
+from kommunal_pro.questionnaires.versions import Status
+from kommunal_pro.storage.table import data_table
+
+
+class AssignmentService:
+    def __init__(
+        self,
+        assignments: AssignmentRepository,
+        citizens: CitizenService,
+        questionnaires: QuestionnaireService,
+        municipalities: MunicipalityService,
+    ) -> None:
+        self._assignments = assignments
+        self._citizens = citizens
+        self._questionnaires = questionnaires
+        self._municipalities = municipalities
+
+    def assign(self, principal: Principal, citizen_id: str, request: AssignmentRequest) -> AssignmentView:
+        citizen = self._citizens.get(principal, citizen_id)
+        if request.unit_id not in principal.units:
+            raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
+        if not citizen.consent.given:
+            raise Conflict("Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)")
+        head, _ = self._questionnaires.latest(principal, request.questionnaire_id)
+        number = request.version or head.active_version
+        _, version = self._questionnaires.version(principal, request.questionnaire_id, number or head.latest_version)
+        if version.status is not Status.ACTIVE:
+            raise Conflict(
+                f"Kun aktive spørgeskemaer kan tildeles; version {version.version} er {version.status} "
+                f"(only active questionnaire versions can be assigned)"
+            )
+        occurrences = expand(request.schedule)
+        if len(occurrences) > MAX_TASKS_PER_ASSIGNMENT:
+            message = (
+                f"Højst {MAX_TASKS_PER_ASSIGNMENT} opgaver pr. tildeling (at most {MAX_TASKS_PER_ASSIGNMENT} tasks)"
+            )
+            raise InvalidInput(message, [{"location": "body.schedule", "message": message, "type": "schedule"}])
+        settings = self._municipalities.get(principal, citizen.municipality).settings
+        assignment = Assignment(
+            id=str(uuid.uuid4()),
+            municipality=citizen.municipality,
+            citizen_id=citizen.id,
+            questionnaire=version.ref,
+            questionnaire_title=version.definition.title,
+            unit_id=request.unit_id,
+            course=request.course,
+            schedule=request.schedule,
+            reminder_policy=request.reminder_policy,
+            created_at=utc_now(),
+            created_by=principal.subject,
+        )
+        tasks = [
+            Task(
+                id=str(uuid.uuid4()),
+                municipality=assignment.municipality,
+                citizen_id=citizen.id,
+                assignment_id=assignment.id,
+                questionnaire=assignment.questionnaire,
+                questionnaire_title=assignment.questionnaire_title,
+                unit_id=assignment.unit_id,
+                sequence=occurrence.sequence,
+                opens_at=occurrence.opens_at,
+                due_at=occurrence.due_at,
+                expires_at=expires_at(occurrence.due_at, settings.grace_period_days),
+            )
+            for occurrence in occurrences
+        ]
+        self._assignments.add(assignment, tasks)
+        return self._view(assignment, tasks, citizen, settings)
+
+    def list(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
+        citizen = self._citizens.get(principal, citizen_id)
+        settings = self._municipalities.get(principal, citizen.municipality).settings
+        tasks = self._assignments.tasks_of_citizen(citizen.municipality, citizen.id)
+        return [
+            self._view(a, [t for t in tasks if t.assignment_id == a.id], citizen, settings)
+            for a in sorted(self._assignments.assignments(citizen.municipality, citizen.id), key=lambda a: a.created_at)
+        ]
+
+    def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
+        """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""
+        citizen = self._citizens.get(principal, citizen_id)
+        assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
+        if assignment is None:
+            raise NotFound("Tildelingen findes ikke (no such assignment)")
+        if assignment.status is AssignmentStatus.CANCELLED:
+            raise Conflict("Tildelingen er allerede stoppet (the assignment is already cancelled)")
+        tasks = self._assignments.tasks_of_assignment(citizen.municipality, assignment.id)
+        pending = [t for t in tasks if t.state is TaskState.PENDING]
+        now = utc_now()
+        cancelled = assignment.model_copy(
+            update={"status": AssignmentStatus.CANCELLED, "cancelled_at": now, "cancelled_by": principal.subject}
+        )
+        self._assignments.cancel(cancelled, pending)
+        tasks = [t.model_copy(update={"state": TaskState.CANCELLED}) if t in pending else t for t in tasks]
+        settings = self._municipalities.get(principal, citizen.municipality).settings
+        return self._view(cancelled, tasks, citizen, settings)
+
+    @staticmethod
+    def _view(
+        assignment: Assignment, tasks: list[Task], citizen: StoredCitizen, settings: MunicipalitySettings
+    ) -> AssignmentView:
+        policy = assignment.reminder_policy or settings.reminder_policy
+        channel = reminder_channel(citizen, settings)
+        now = utc_now()
+        return AssignmentView(
+            **assignment.model_dump(),
+            tasks=[task_view(t, now, policy, channel) for t in sorted(tasks, key=lambda t: t.sequence)],
+        )
+
+
+def task_view(task: Task, now: datetime, policy: ReminderPolicy, channel: ReminderChannel | None) -> TaskView:
+    """The task with its status now and, while it can still be answered, the messages planned for it."""
+    status = task.status_at(now)
+    planned = (
+        plan_messages(task.opens_at, task.due_at, task.expires_at, policy, channel)
+        if channel and task.state is TaskState.PENDING
+        else []
+    )
+    return TaskView(**task.model_dump(), status=status, planned_messages=planned)
+
+
+def reminder_channel(citizen: StoredCitizen, settings: MunicipalitySettings) -> ReminderChannel | None:
+    """The citizen's preferred channel if the municipality allows it and we have the address; else the first
+    allowed channel we can reach them on; None when there is none or consent is withdrawn."""
+    reachable = {ReminderChannel.EMAIL: citizen.email, ReminderChannel.SMS: citizen.mobile}
+    allowed = [c for c in settings.reminder_channels if reachable.get(c)]
+    if not citizen.consent.given or not allowed:
+        return None
+    return citizen.preferred_channel if citizen.preferred_channel in allowed else allowed[0]
+
+
+def default_service() -> AssignmentService:
+    table = data_table()
+    return AssignmentService(
+        assignments=AssignmentRepository(table),
+        citizens=default_citizen_service(),
+        questionnaires=QuestionnaireService(QuestionnaireRepository(table)),
+        municipalities=MunicipalityService(MunicipalityRepository(table)),
+    )

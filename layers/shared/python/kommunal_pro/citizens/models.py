@@ -1,0 +1,79 @@
+"""Citizens as the employee module registers them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from kommunal_pro.cpr import Cpr, InvalidCpr
+from kommunal_pro.models import ApiModel
+from kommunal_pro.organisations.models import ReminderChannel
+from kommunal_pro.tenancy import Tenant
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Danish mobile numbers: 8 digits, optionally with +45.
+Mobile = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\+45)?\d{8}$")]
+Language = Literal["da", "en"]
+
+
+def _valid_cpr(value: str) -> str:
+    try:
+        return Cpr(value).reveal()
+    except InvalidCpr as error:
+        raise ValueError(str(error)) from None
+
+
+class CprLookup(ApiModel):
+    """A CPR number travels only in a request body, never in a URL."""
+
+    cpr: str = Field(description="DDMMYY-SSSS, with or without the dash", repr=False)
+
+    _check = field_validator("cpr")(_valid_cpr)
+
+
+class CitizenRegistration(ApiModel):
+    cpr: str = Field(description="DDMMYY-SSSS, with or without the dash", repr=False)
+    name: Name
+    email: Email | None = None
+    mobile: Mobile | None = None
+    preferred_channel: ReminderChannel | None = None
+    language: Language = "da"
+    consent_to_digital_pro: bool = Field(description="The citizen agrees to receive and answer PRO digitally")
+
+    _check = field_validator("cpr")(_valid_cpr)
+
+
+class Consent(ApiModel):
+    given: bool
+    recorded_at: datetime
+    recorded_by: str
+
+
+class Citizen(ApiModel):
+    """A citizen in one municipality, as staff see them: the CPR number only masked."""
+
+    id: str
+    municipality: Tenant
+    name: str
+    cpr_masked: str
+    email: str | None
+    mobile: str | None
+    preferred_channel: ReminderChannel | None
+    language: Language
+    consent: Consent
+    created_at: datetime
+    created_by: str
+    version: int = 1
+
+
+class StoredCitizen(Citizen):
+    """What is stored besides: the CPR encrypted, and its keyed hash for look-ups."""
+
+    cpr_encrypted: str
+    cpr_hash: str
+
+    def public(self) -> Citizen:
+        return Citizen.model_validate(self.model_dump(exclude={"cpr_encrypted", "cpr_hash"}))

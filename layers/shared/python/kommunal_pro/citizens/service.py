@@ -1,0 +1,82 @@
+"""Registering and finding citizens (employee module), and matching a logged-in citizen to their records."""
+
+from __future__ import annotations
+
+import uuid
+
+from kommunal_pro.auth import Principal
+from kommunal_pro.citizens import cpr_vault
+from kommunal_pro.citizens.models import Citizen, CitizenRegistration, Consent, CprLookup, StoredCitizen
+from kommunal_pro.citizens.repository import CitizenRepository, DuplicateCitizen
+from kommunal_pro.cpr import Cpr
+from kommunal_pro.errors import Conflict, Forbidden, NotFound
+from kommunal_pro.models import utc_now
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.organisations.service import MunicipalityService, not_enabled
+from kommunal_pro.storage.table import data_table
+
+
+class CitizenService:
+    def __init__(self, repository: CitizenRepository, municipalities: MunicipalityService) -> None:
+        self._repository = repository
+        self._municipalities = municipalities
+
+    def register(self, principal: Principal, registration: CitizenRegistration) -> Citizen:
+        tenant = _staff_tenant(principal)
+        cpr = Cpr(registration.cpr)
+        now = utc_now()
+        citizen = StoredCitizen(
+            id=str(uuid.uuid4()),
+            municipality=tenant,
+            cpr_masked=cpr.masked,
+            cpr_encrypted=cpr_vault.encrypt(cpr, tenant),
+            cpr_hash=cpr_vault.lookup_hash(cpr),
+            consent=Consent(given=registration.consent_to_digital_pro, recorded_at=now, recorded_by=principal.subject),
+            created_at=now,
+            created_by=principal.subject,
+            **registration.model_dump(include={"name", "email", "mobile", "preferred_channel", "language"}),
+        )
+        try:
+            self._repository.add(citizen)
+        except DuplicateCitizen as duplicate:
+            raise Conflict(
+                "Borgeren er allerede registreret i kommunen (the citizen is already registered)",
+                citizenId=duplicate.existing_id,
+            ) from None
+        return citizen.public()
+
+    def search(self, principal: Principal, lookup: CprLookup) -> Citizen:
+        """Find a citizen of the caller's municipality by CPR; says nothing about other municipalities."""
+        tenant = _staff_tenant(principal)
+        citizen_id = self._repository.id_by_hash(tenant, cpr_vault.lookup_hash(Cpr(lookup.cpr)))
+        citizen = self._repository.get(tenant, citizen_id) if citizen_id else None
+        if citizen is None:
+            raise NotFound("Ingen borger med dette CPR-nummer i kommunen (no citizen with this CPR number)")
+        return citizen.public()
+
+    def get(self, principal: Principal, citizen_id: str) -> StoredCitizen:
+        citizen = self._repository.get(_staff_tenant(principal), citizen_id)
+        if citizen is None:
+            raise NotFound("Borgeren findes ikke (no such citizen)")
+        return citizen
+
+    def own_records(self, principal: Principal) -> list[StoredCitizen]:
+        """A logged-in citizen's records in every enabled municipality where they are registered."""
+        if principal.cpr is None:
+            raise Forbidden("Kun borgere har egne opgaver (only citizens have their own tasks)")
+        records = self._repository.in_every_municipality(cpr_vault.lookup_hash(principal.cpr))
+        enabled = self._municipalities.enabled_codes(sorted({r.municipality for r in records}))
+        if records and not enabled:
+            raise not_enabled(records[0].municipality)
+        return [record for record in records if record.municipality in enabled]
+
+
+def _staff_tenant(principal: Principal) -> str:
+    if principal.municipality is None or principal.cpr is not None:
+        raise Forbidden("Kun kommunens medarbejdere kan slå borgere op (only municipal staff look up citizens)")
+    return principal.municipality
+
+
+def default_citizen_service() -> CitizenService:
+    table = data_table()
+    return CitizenService(CitizenRepository(table), MunicipalityService(MunicipalityRepository(table)))

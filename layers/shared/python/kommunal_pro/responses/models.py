@@ -1,0 +1,96 @@
+"""What the citizen submits and what is kept of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from kommunal_pro.assignments.schedule import TaskStatus
+from kommunal_pro.models import ApiModel
+from kommunal_pro.questionnaires.model import Answers, Text
+from kommunal_pro.questionnaires.scoring import ScoreResult
+from kommunal_pro.questionnaires.versions import VersionRef
+from kommunal_pro.tenancy import Tenant
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class DraftRequest(ApiModel):
+    answers: Answers
+
+
+class Submission(ApiModel):
+    answers: Answers
+    note: Note | None = Field(None, description="What the citizen wants to talk about")
+    wants_contact: bool = Field(False, description="'I would like to be contacted'")
+
+
+class Draft(ApiModel):
+    task_id: str
+    answers: Answers
+    saved_at: datetime
+
+
+class StoredResponse(ApiModel):
+    id: str
+    municipality: Tenant
+    citizen_id: str
+    task_id: str
+    assignment_id: str
+    unit_id: str
+    questionnaire: VersionRef
+    questionnaire_title: Text
+    answers: Answers
+    scores: ScoreResult
+    note: str | None
+    wants_contact: bool
+    submitted_at: datetime
+
+
+class ScaleForCitizen(ApiModel):
+    name: str
+    value: float | None
+    band: str | None
+
+
+class Receipt(ApiModel):
+    """What the citizen gets back after submitting; the same for a retried submission."""
+
+    response_id: str
+    task_id: str
+    questionnaire_title: str
+    submitted_at: datetime
+    feedback: list[str]
+    scores: list[ScaleForCitizen] | None = Field(None, description="Only where the questionnaire shows them")
+
+
+class CitizenTask(ApiModel):
+    id: str
+    municipality: Tenant
+    questionnaire_title: str
+    status: TaskStatus
+    opens_at: datetime
+    due_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None = None
+
+
+class Page(ApiModel):
+    title: str | None
+    items: list[dict[str, Any]]
+
+
+class CitizenQuestionnaire(ApiModel):
+    """The pinned version in the citizen's language, split into pages by its top-level groups."""
+
+    title: str
+    description: str | None
+    language: str
+    pages: list[Page]
+
+
+class CitizenTaskDetail(CitizenTask):
+    questionnaire: CitizenQuestionnaire
+    draft: Draft | None = None

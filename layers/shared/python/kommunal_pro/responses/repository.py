@@ -1,0 +1,133 @@
+"""Responses, drafts and idempotency records in DynamoDB, under the citizen they belong to.
+
+Response:    PK = "<tenant>#CITIZEN#<citizen>", SK = "RESPONSE#<q tenant>#<q id>#<submitted at>#<id>" (a
+             citizen's responses per questionnaire over time); by id under GSI1PK = "<tenant>#RESPONSE#<id>".
+Draft:       same PK, SK = "TASK#<task>#DRAFT", removed by TTL once the task has expired.
+Idempotency: PK = "<tenant>#IDEMPOTENCY#<citizen>#<key>", SK = "IDEMPOTENCY", kept for a week.
+Submitting writes the response, completes the task and records the idempotency key in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from kommunal_pro.assignments.repository import task_key
+from kommunal_pro.assignments.schedule import TaskState
+from kommunal_pro.citizens.repository import citizen_pk
+from kommunal_pro.responses.models import Draft, Receipt, StoredResponse
+from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
+from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+
+IDEMPOTENCY_DAYS = 7
+_PENDING = {
+    "ConditionExpression": "#state = :pending",
+    "ExpressionAttributeNames": {"#state": "state"},
+    "ExpressionAttributeValues": {":pending": str(TaskState.PENDING)},
+}
+
+
+class TaskNotPending(Exception):
+    """The task was completed or cancelled by someone else first."""
+
+
+def response_sk(response: StoredResponse) -> str:
+    q = response.questionnaire
+    return f"RESPONSE#{q.tenant}#{q.questionnaire_id}#{response.submitted_at.isoformat()}#{response.id}"
+
+
+def _draft_key(tenant: str, citizen_id: str, task_id: str) -> dict[str, str]:
+    return {PK: citizen_pk(tenant, citizen_id), SK: f"TASK#{task_id}#DRAFT"}
+
+
+def _idempotency_key(tenant: str, citizen_id: str, idempotency_key: str) -> dict[str, str]:
+    return {PK: key(tenant, "IDEMPOTENCY", citizen_id, idempotency_key), SK: "IDEMPOTENCY"}
+
+
+class ResponseRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def draft(self, tenant: str, citizen_id: str, task_id: str) -> Draft | None:
+        item = self._table.get_item(Key=_draft_key(tenant, citizen_id, task_id)).get("Item")
+        return from_item(Draft, item) if item else None
+
+    def save_draft(self, tenant: str, citizen_id: str, draft: Draft, keep_until: datetime) -> None:
+        """Store the draft while its task is still pending."""
+        item = to_item(draft, **_draft_key(tenant, citizen_id, draft.task_id))
+        item[TTL_ATTRIBUTE] = int(keep_until.timestamp())
+        self._transact(
+            [
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table.name,
+                        "Key": task_key(tenant, citizen_id, draft.task_id),
+                        **_PENDING,
+                    }
+                },
+                {"Put": {"TableName": self._table.name, "Item": item}},
+            ]
+        )
+
+    def replay(self, tenant: str, citizen_id: str, idempotency_key: str) -> tuple[str, Receipt] | None:
+        """The request fingerprint and receipt stored for an idempotency key, if it was used."""
+        item = self._table.get_item(Key=_idempotency_key(tenant, citizen_id, idempotency_key)).get("Item")
+        return (item["request_hash"], Receipt.model_validate(item["receipt"])) if item else None
+
+    def submit(self, response: StoredResponse, receipt: Receipt, idempotency_key: str, request_hash: str) -> None:
+        tenant, citizen_id = response.municipality, response.citizen_id
+        response_item = to_item(
+            response,
+            PK=citizen_pk(tenant, citizen_id),
+            SK=response_sk(response),
+            GSI1PK=key(tenant, "RESPONSE", response.id),
+            GSI1SK="RESPONSE",
+        )
+        idempotency_item = {
+            **_idempotency_key(tenant, citizen_id, idempotency_key),
+            "request_hash": request_hash,
+            "receipt": to_item(receipt),
+            TTL_ATTRIBUTE: int((response.submitted_at + timedelta(days=IDEMPOTENCY_DAYS)).timestamp()),
+        }
+        not_there = {"ConditionExpression": "attribute_not_exists(PK)"}
+        self._transact(
+            [
+                {"Put": {"TableName": self._table.name, "Item": response_item, **not_there}},
+                {"Put": {"TableName": self._table.name, "Item": idempotency_item, **not_there}},
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": task_key(tenant, citizen_id, response.task_id),
+                        **_PENDING,
+                        "UpdateExpression": "SET #state = :completed, response_id = :response, completed_at = :at",
+                        "ExpressionAttributeValues": {
+                            **_PENDING["ExpressionAttributeValues"],
+                            ":completed": str(TaskState.COMPLETED),
+                            ":response": response.id,
+                            ":at": response.submitted_at.isoformat(),
+                        },
+                    }
+                },
+                {"Delete": {"TableName": self._table.name, "Key": _draft_key(tenant, citizen_id, response.task_id)}},
+            ]
+        )
+
+    def of_citizen(self, tenant: str, citizen_id: str) -> list[StoredResponse]:
+        condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with("RESPONSE#")
+        return [from_item(StoredResponse, i) for i in query_all(self._table, KeyConditionExpression=condition)]
+
+    def by_id(self, tenant: str, response_id: str) -> StoredResponse | None:
+        condition = Key(GSI1.partition_key).eq(key(tenant, "RESPONSE", response_id))
+        items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
+        return from_item(StoredResponse, items[0]) if items else None
+
+    def _transact(self, writes: list[dict[str, Any]]) -> None:
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise TaskNotPending from None
+            raise

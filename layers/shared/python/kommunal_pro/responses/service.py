@@ -1,0 +1,228 @@
+"""The citizen module: my tasks, a task with its questionnaire, drafts, submitting, my history."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+
+from kommunal_pro.assignments.models import Task
+from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.assignments.schedule import TaskStatus
+from kommunal_pro.auth import Principal
+from kommunal_pro.citizens.models import StoredCitizen
+from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.errors import BadRequest, Conflict, InvalidInput, NotFound
+from kommunal_pro.models import utc_now
+from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
+from kommunal_pro.questionnaires.repository import QuestionnaireRepository
+from kommunal_pro.questionnaires.scoring import score
+from kommunal_pro.questionnaires.versions import QuestionnaireVersion, VersionRef
+from kommunal_pro.responses.localized import citizen_questionnaire, feedback_for_citizen, scores_for_citizen
+from kommunal_pro.responses.models import (
+    CitizenTask,
+    CitizenTaskDetail,
+    Draft,
+    Receipt,
+    StoredResponse,
+    Submission,
+)
+from kommunal_pro.responses.repository import ResponseRepository, TaskNotPending
+from kommunal_pro.storage.table import data_table
+
+ANSWERABLE = frozenset({TaskStatus.OPEN, TaskStatus.OVERDUE})
+# Open and overdue first (soonest due first), then what is coming, then what is done.
+_LIST_ORDER = [
+    TaskStatus.OVERDUE,
+    TaskStatus.OPEN,
+    TaskStatus.SCHEDULED,
+    TaskStatus.COMPLETED,
+    TaskStatus.EXPIRED,
+    TaskStatus.CANCELLED,
+]
+DRAFT_KEPT_AFTER_EXPIRY = timedelta(days=1)
+
+
+class CitizenResponseService:
+    def __init__(
+        self,
+        citizens: CitizenService,
+        assignments: AssignmentRepository,
+        questionnaires: QuestionnaireRepository,
+        responses: ResponseRepository,
+    ) -> None:
+        self._citizens = citizens
+        self._assignments = assignments
+        self._questionnaires = questionnaires
+        self._responses = responses
+
+    def my_tasks(self, principal: Principal) -> list[CitizenTask]:
+        now = utc_now()
+        tasks = [
+            (record, task)
+            for record in self._citizens.own_records(principal)
+            for task in self._assignments.tasks_of_citizen(record.municipality, record.id)
+        ]
+        views = [self._citizen_task(record, task, now) for record, task in tasks]
+        return sorted(views, key=lambda t: (_LIST_ORDER.index(t.status), t.due_at))
+
+    def my_task(self, principal: Principal, task_id: str) -> CitizenTaskDetail:
+        record, task = self._own_task(principal, task_id)
+        version = self._version(task)
+        return CitizenTaskDetail(
+            **self._citizen_task(record, task, utc_now()).model_dump(),
+            questionnaire=citizen_questionnaire(version.definition, record.language),
+            draft=self._responses.draft(record.municipality, record.id, task.id),
+        )
+
+    def save_draft(self, principal: Principal, task_id: str, answers: dict) -> Draft:
+        """Partial answers, checked for shape only, so the citizen can continue later or elsewhere."""
+        record, task = self._own_task(principal, task_id)
+        self._require_answerable(task)
+        check_answer_shapes(self._version(task).definition, answers)
+        draft = Draft(task_id=task.id, answers=answers, saved_at=utc_now())
+        try:
+            self._responses.save_draft(record.municipality, record.id, draft, task.expires_at + DRAFT_KEPT_AFTER_EXPIRY)
+        except TaskNotPending:
+            raise _already_answered() from None
+        return draft
+
+    def submit(
+        self, principal: Principal, task_id: str, submission: Submission, idempotency_key: str | None
+    ) -> Receipt:
+        """Validate against the pinned version, score, and store the response exactly once."""
+        key = _checked_key(idempotency_key)
+        record, task = self._own_task(principal, task_id)
+        fingerprint = hashlib.sha256(f"{task.id}:{submission.model_dump_json()}".encode()).hexdigest()
+        if replayed := self._replay(record, key, fingerprint):
+            return replayed
+        self._require_answerable(task)
+        version = self._version(task)
+        validate_submission(version.definition, submission.answers)
+        scores = score(version.definition, submission.answers)
+        response = StoredResponse(
+            id=str(uuid.uuid4()),
+            municipality=record.municipality,
+            citizen_id=record.id,
+            task_id=task.id,
+            assignment_id=task.assignment_id,
+            unit_id=task.unit_id,
+            questionnaire=task.questionnaire,
+            questionnaire_title=task.questionnaire_title,
+            answers=submission.answers,
+            scores=scores,
+            note=submission.note or None,
+            wants_contact=submission.wants_contact,
+            submitted_at=utc_now(),
+        )
+        receipt = self._receipt(response, version, record.language)
+        try:
+            self._responses.submit(response, receipt, key, fingerprint)
+        except TaskNotPending:
+            # Another submission got there first: the same one retried concurrently, or a different one.
+            if replayed := self._replay(record, key, fingerprint):
+                return replayed
+            raise _already_answered() from None
+        return receipt
+
+    def my_responses(self, principal: Principal) -> list[Receipt]:
+        receipts = []
+        for record in self._citizens.own_records(principal):
+            for response in self._responses.of_citizen(record.municipality, record.id):
+                version = self._questionnaires.version(*_pinned(response.questionnaire))
+                if version is not None:
+                    receipts.append(self._receipt(response, version, record.language))
+        return sorted(receipts, key=lambda r: r.submitted_at, reverse=True)
+
+    def _replay(self, record: StoredCitizen, key: str, fingerprint: str) -> Receipt | None:
+        stored = self._responses.replay(record.municipality, record.id, key)
+        if stored is None:
+            return None
+        stored_fingerprint, receipt = stored
+        if stored_fingerprint != fingerprint:
+            raise InvalidInput(
+                "Idempotency-Key er brugt til en anden besvarelse (the key was used for another submission)",
+                [
+                    {
+                        "location": "header.Idempotency-Key",
+                        "message": "reused with a different request",
+                        "type": "idempotency",
+                    }
+                ],
+            )
+        return receipt
+
+    def _own_task(self, principal: Principal, task_id: str) -> tuple[StoredCitizen, Task]:
+        """The task among the caller's own records; another citizen's task does not exist for them (404)."""
+        for record in self._citizens.own_records(principal):
+            if task := self._assignments.task(record.municipality, record.id, task_id):
+                return record, task
+        raise NotFound("Opgaven findes ikke (no such task)")
+
+    def _version(self, task: Task) -> QuestionnaireVersion:
+        version = self._questionnaires.version(*_pinned(task.questionnaire))
+        if version is None:
+            raise NotFound("Spørgeskemaet findes ikke længere (the questionnaire version is gone)")
+        return version
+
+    @staticmethod
+    def _citizen_task(record: StoredCitizen, task: Task, now: datetime) -> CitizenTask:
+        return CitizenTask(
+            id=task.id,
+            municipality=task.municipality,
+            questionnaire_title=task.questionnaire_title.in_language(record.language),
+            status=task.status_at(now),
+            opens_at=task.opens_at,
+            due_at=task.due_at,
+            expires_at=task.expires_at,
+            completed_at=task.completed_at,
+        )
+
+    @staticmethod
+    def _require_answerable(task: Task) -> None:
+        status = task.status_at(utc_now())
+        if status is TaskStatus.COMPLETED:
+            raise _already_answered()
+        if status not in ANSWERABLE:
+            raise Conflict(
+                f"Opgaven kan ikke besvares nu; den er {status} (the task cannot be answered: it is {status})"
+            )
+
+    @staticmethod
+    def _receipt(response: StoredResponse, version: QuestionnaireVersion, language: str) -> Receipt:
+        visible = version.definition.citizen_sees_scores
+        return Receipt(
+            response_id=response.id,
+            task_id=response.task_id,
+            questionnaire_title=response.questionnaire_title.in_language(language),
+            submitted_at=response.submitted_at,
+            feedback=feedback_for_citizen(response.scores, language),
+            scores=scores_for_citizen(response.scores, language) if visible else None,
+        )
+
+
+def _pinned(ref: VersionRef) -> tuple[str, str, int]:
+    return ref.tenant, ref.questionnaire_id, ref.version
+
+
+def _checked_key(idempotency_key: str | None) -> str:
+    if not idempotency_key or not 8 <= len(idempotency_key) <= 128 or not idempotency_key.replace("-", "").isalnum():
+        raise BadRequest(
+            "Send en Idempotency-Key (8-128 tegn: bogstaver, tal, bindestreg) med besvarelsen "
+            "(an Idempotency-Key header of 8-128 letters, digits or dashes is required)"
+        )
+    return idempotency_key
+
+
+def _already_answered() -> Conflict:
+    return Conflict("Opgaven er allerede besvaret (the task has already been answered)")
+
+
+def default_service() -> CitizenResponseService:
+    table = data_table()
+    return CitizenResponseService(
+        citizens=default_citizen_service(),
+        assignments=AssignmentRepository(table),
+        questionnaires=QuestionnaireRepository(table),
+        responses=ResponseRepository(table),
+    )

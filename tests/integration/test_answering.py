@@ -1,0 +1,238 @@
+"""Citizen module: my tasks, the pinned questionnaire in my language, drafts, submitting exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.auth import Role, principal_from_event
+from kommunal_pro.citizens.repository import CitizenRepository
+from kommunal_pro.citizens.service import CitizenService
+from kommunal_pro.config import get_settings
+from kommunal_pro.errors import Conflict
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.organisations.service import MunicipalityService
+from kommunal_pro.questionnaires.repository import QuestionnaireRepository
+from kommunal_pro.responses.models import Submission
+from kommunal_pro.responses.repository import ResponseRepository
+from kommunal_pro.responses.service import CitizenResponseService
+from local.apigateway import proxy_event
+from tests.support import UNIT, ApiClient, citizen, staff
+
+NURSE = staff(Role.EMPLOYEE, "0751")
+HANNE_CPR = "070365-4286"
+HANNE = citizen(HANNE_CPR, "Hanne Jensen")
+# WHO-5 answered 2, 2, 2, 3, 3: raw 12, 48 % — low well-being (yellow).
+LOW_WELLBEING = {"who5-1": ["2"], "who5-2": ["2"], "who5-3": ["2"], "who5-4": ["3"], "who5-5": ["3"]}
+
+
+def _register(api: ApiClient, cpr: str = HANNE_CPR, claims: dict = NURSE, language: str = "da") -> str:
+    body = {
+        "cpr": cpr,
+        "name": "Hanne Jensen",
+        "email": "hanne@example.dk",
+        "consentToDigitalPro": True,
+        "language": language,
+    }
+    return api.call("POST", "/v1/citizens", claims=claims, body=body).body["id"]
+
+
+def _assign(
+    api: ApiClient,
+    citizen_id: str,
+    questionnaire: str = "who-5",
+    opens_in: timedelta = -timedelta(hours=1),
+    claims: dict = NURSE,
+) -> dict:
+    opens = datetime.now(UTC) + opens_in
+    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    result = api.call(
+        "POST",
+        f"/v1/citizens/{citizen_id}/assignments",
+        claims=claims,
+        body={"questionnaireId": questionnaire, "unitId": UNIT, "schedule": schedule},
+    )
+    assert result.status == 201, result.body
+    return result.body["tasks"][0]
+
+
+def _submit(
+    api: ApiClient, task_id: str, answers: dict, key: str = "first-attempt-0001", claims: dict = HANNE, **extra: Any
+) -> Any:
+    return api.call(
+        "POST",
+        f"/v1/me/tasks/{task_id}/response",
+        claims=claims,
+        body={"answers": answers, **extra},
+        headers={"Idempotency-Key": key},
+    )
+
+
+@pytest.fixture
+def who5_task(api: ApiClient, seeded: Any) -> dict:
+    return _assign(api, _register(api))
+
+
+def test_my_tasks_lists_open_before_scheduled(api: ApiClient, seeded: Any) -> None:
+    citizen_id = _register(api)
+    later = _assign(api, citizen_id, "phq-9", opens_in=timedelta(days=5))
+    now = _assign(api, citizen_id, "who-5")
+    tasks = api.call("GET", "/v1/me/tasks", claims=HANNE).body
+    assert [(t["id"], t["status"]) for t in tasks] == [(now["id"], "open"), (later["id"], "scheduled")]
+    assert tasks[0]["questionnaireTitle"].startswith("WHO-5")
+
+
+def test_a_citizen_registered_in_two_municipalities_sees_both(api: ApiClient, seeded: Any) -> None:
+    national = staff(Role.NATIONAL_ADMIN)
+    etag = api.call("GET", "/v1/municipalities/0101", claims=national).headers["ETag"]
+    api.call("PATCH", "/v1/municipalities/0101", claims=national, body={"enabled": True}, headers={"If-Match": etag})
+    kbh_nurse = staff(Role.EMPLOYEE, "0101")
+    aarhus = _assign(api, _register(api))
+    copenhagen = _assign(api, _register(api, claims=kbh_nurse), "gad-7", claims=kbh_nurse)
+    tasks = api.call("GET", "/v1/me/tasks", claims=HANNE).body
+    assert {(t["id"], t["municipality"]) for t in tasks} == {(aarhus["id"], "0751"), (copenhagen["id"], "0101")}
+
+
+def test_the_task_shows_the_pinned_version_in_the_citizens_language_without_staff_texts(
+    api: ApiClient, seeded: Any
+) -> None:
+    task = _assign(api, _register(api, language="da"))
+    detail = api.call("GET", f"/v1/me/tasks/{task['id']}", claims=HANNE).body
+    questionnaire = detail["questionnaire"]
+    assert questionnaire["language"] == "da"
+    items = [item for page in questionnaire["pages"] for item in page["items"]]
+    question = next(i for i in items if i["linkId"] == "who5-1")
+    assert isinstance(question["text"], str) and isinstance(question["options"][0]["display"], str)
+    assert "flagRules" not in questionnaire and "scales" not in str(questionnaire)
+    assert detail["draft"] is None and detail["status"] == "open"
+
+
+def test_a_draft_is_saved_partially_and_comes_back(api: ApiClient, who5_task: dict) -> None:
+    path = f"/v1/me/tasks/{who5_task['id']}/draft"
+    saved = api.call("PUT", path, claims=HANNE, body={"answers": {"who5-1": ["4"]}})
+    assert saved.status == 200
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["draft"]["answers"] == {
+        "who5-1": ["4"]
+    }
+    wrong = api.call("PUT", path, claims=HANNE, body={"answers": {"who5-1": ["9"]}})
+    assert wrong.status == 422 and wrong.problem["errors"][0]["location"] == "answers.who5-1"
+
+
+def test_submitting_scores_completes_and_returns_the_receipt(api: ApiClient, who5_task: dict) -> None:
+    api.call("PUT", f"/v1/me/tasks/{who5_task['id']}/draft", claims=HANNE, body={"answers": {"who5-1": ["4"]}})
+    result = _submit(api, who5_task["id"], LOW_WELLBEING, note="Jeg sover dårligt", wantsContact=True)
+    assert result.status == 201, result.body
+    receipt = result.body
+    assert {s["name"]: s["value"] for s in receipt["scores"]} == {"Råscore (0–25)": 12, "Trivselsindeks (0–100)": 48}
+    assert receipt["feedback"] and all(isinstance(text, str) for text in receipt["feedback"])
+    task = api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body
+    assert task["status"] == "completed" and task["draft"] is None
+    history = api.call("GET", "/v1/me/responses", claims=HANNE).body
+    assert [r["responseId"] for r in history] == [receipt["responseId"]]
+
+
+def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_stored(
+    api: ApiClient, who5_task: dict
+) -> None:
+    result = _submit(api, who5_task["id"], {"who5-1": ["7"], "who5-2": [True], "who5-9": ["1"]})
+    assert result.status == 422
+    assert [e["location"] for e in result.problem["errors"]] == ["answers.who5-1", "answers.who5-2", "answers.who5-9"]
+    missing = _submit(api, who5_task["id"], {"who5-1": ["3"]}, key="second-attempt-02")
+    assert sorted(e["location"] for e in missing.problem["errors"]) == [f"answers.who5-{n}" for n in range(2, 6)]
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
+    assert api.call("GET", "/v1/me/responses", claims=HANNE).body == []
+
+
+def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who5_task: dict) -> None:
+    first = _submit(api, who5_task["id"], LOW_WELLBEING)
+    retry = _submit(api, who5_task["id"], LOW_WELLBEING)
+    assert retry.status == 201 and retry.body == first.body
+    other_key = _submit(api, who5_task["id"], LOW_WELLBEING, key="another-attempt-99")
+    assert other_key.status == 409 and "already been answered" in other_key.problem["detail"]
+    reused = _submit(api, who5_task["id"], {**LOW_WELLBEING, "who5-1": ["5"]})
+    assert reused.status == 422 and reused.problem["errors"][0]["location"] == "header.Idempotency-Key"
+    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
+
+
+def test_a_missing_or_malformed_idempotency_key_is_400(api: ApiClient, who5_task: dict) -> None:
+    path = f"/v1/me/tasks/{who5_task['id']}/response"
+    assert api.call("POST", path, claims=HANNE, body={"answers": LOW_WELLBEING}).status == 400
+    assert _submit(api, who5_task["id"], LOW_WELLBEING, key="short").status == 400
+
+
+def test_two_concurrent_submissions_store_exactly_one_response(api: ApiClient, who5_task: dict, seeded: Any) -> None:
+    """Two devices submit at the same moment with different keys: one receipt, one conflict, one response."""
+    principal = principal_from_event(proxy_event("POST", "/", resource="/", claims=HANNE))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit(key: str) -> None:
+        table = boto3.resource("dynamodb").Table(get_settings().table_name)  # boto3 resources are per thread
+        service = CitizenResponseService(
+            citizens=CitizenService(CitizenRepository(table), MunicipalityService(MunicipalityRepository(table))),
+            assignments=AssignmentRepository(table),
+            questionnaires=QuestionnaireRepository(table),
+            responses=ResponseRepository(table),
+        )
+        barrier.wait()
+        try:
+            service.submit(principal, who5_task["id"], Submission(answers=LOW_WELLBEING), key)
+            outcomes.append("stored")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=submit, args=(f"device-{n}-submission",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "stored"]
+    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
+
+
+def test_another_citizens_task_does_not_exist_for_me(api: ApiClient, who5_task: dict) -> None:
+    _register(api, cpr="120455-1238")
+    other = citizen("120455-1238", "Anders")
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=other).status == 404
+    assert api.call("PUT", f"/v1/me/tasks/{who5_task['id']}/draft", claims=other, body={"answers": {}}).status == 404
+    assert _submit(api, who5_task["id"], LOW_WELLBEING, claims=other).status == 404
+    assert api.call("GET", "/v1/me/tasks", claims=other).body == []
+
+
+def test_a_task_not_yet_open_cannot_be_answered(api: ApiClient, seeded: Any) -> None:
+    task = _assign(api, _register(api), opens_in=timedelta(days=2))
+    result = _submit(api, task["id"], LOW_WELLBEING)
+    assert result.status == 409 and "scheduled" in result.problem["detail"]
+
+
+def test_an_assignment_keeps_working_after_its_questionnaire_is_retired(api: ApiClient, who5_task: dict) -> None:
+    api.call("POST", "/v1/questionnaires/who-5/retire", claims=staff(Role.NATIONAL_ADMIN))
+    assert _submit(api, who5_task["id"], LOW_WELLBEING).status == 201
+
+
+def test_a_cancelled_task_cannot_be_answered(api: ApiClient, seeded: Any) -> None:
+    citizen_id = _register(api)
+    task = _assign(api, citizen_id)
+    api.call("POST", f"/v1/citizens/{citizen_id}/assignments/{task['assignmentId']}/cancel", claims=NURSE)
+    assert _submit(api, task["id"], LOW_WELLBEING).status == 409
+
+
+@pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.ADMIN, Role.NATIONAL_ADMIN])
+def test_staff_have_no_citizen_tasks(api: ApiClient, seeded: Any, role: Role) -> None:
+    assert api.call("GET", "/v1/me/tasks", claims=staff(role, "0751")).status == 403
+
+
+def test_a_citizen_of_a_disabled_municipality_is_told_so(api: ApiClient, seeded: Any) -> None:
+    aarhus_admin = staff(Role.NATIONAL_ADMIN)
+    _assign(api, _register(api))
+    etag = api.call("GET", "/v1/municipalities/0751", claims=aarhus_admin).headers["ETag"]
+    api.call(
+        "PATCH", "/v1/municipalities/0751", claims=aarhus_admin, body={"enabled": False}, headers={"If-Match": etag}
+    )
+    result = api.call("GET", "/v1/me/tasks", claims=HANNE)
+    assert result.status == 403 and "not enabled" in result.problem["detail"]

@@ -1,0 +1,222 @@
+"""Employee module: registering and finding citizens, assigning questionnaires on the three schedule kinds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from kommunal_pro.auth import Role
+from kommunal_pro.citizens import cpr_vault
+from kommunal_pro.storage.schema import PK, SK
+from tests.support import UNIT, ApiClient, staff
+
+NURSE = staff(Role.EMPLOYEE, "0751")
+KBH_NURSE = staff(Role.EMPLOYEE, "0101")
+NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+HANNE = {
+    "cpr": "070365-4286",
+    "name": "Hanne Jensen",
+    "email": "hanne.jensen@example.dk",
+    "mobile": "+4520304050",
+    "preferredChannel": "email",
+    "consentToDigitalPro": True,
+}
+
+
+def _register(api: ApiClient, body: dict = HANNE, claims: dict = NURSE) -> Any:
+    result = api.call("POST", "/v1/citizens", claims=claims, body=body)
+    assert result.status == 201, result.body
+    return result.body
+
+
+def _weekly_who5(weeks: int = 8, **extra: Any) -> dict:
+    first = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    schedule = {
+        "kind": "recurring",
+        "firstOpensAt": first.isoformat(),
+        "every": 1,
+        "unit": "weeks",
+        "answerWindowHours": 72,
+        "count": weeks,
+    }
+    return {"questionnaireId": "who-5", "unitId": UNIT, "course": "KOL-rehabilitering", "schedule": schedule} | extra
+
+
+@pytest.fixture
+def copenhagen(api: ApiClient, seeded: Any) -> None:
+    etag = api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
+    api.call(
+        "PATCH", "/v1/municipalities/0101", claims=NATIONAL_ADMIN, body={"enabled": True}, headers={"If-Match": etag}
+    )
+
+
+class TestCitizens:
+    def test_registering_stores_the_cpr_encrypted_and_shows_it_masked(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        assert citizen["cprMasked"] == "070365-XXXX" and citizen["municipality"] == "0751"
+        assert citizen["consent"]["given"] is True and citizen["consent"]["recordedBy"] == NURSE["sub"]
+        assert "cpr" not in citizen and "cprEncrypted" not in citizen and "cprHash" not in citizen
+        raw = seeded.get_item(Key={PK: f"0751#CITIZEN#{citizen['id']}", SK: "PROFILE"})["Item"]
+        assert "4286" not in json.dumps(raw, default=str)
+        assert cpr_vault.decrypt(raw["cpr_encrypted"], "0751").reveal() == "070365-4286"
+
+    def test_the_same_cpr_twice_is_409_with_the_existing_id_but_another_municipality_may_register_it(
+        self, api: ApiClient, seeded: Any, copenhagen: None
+    ) -> None:
+        first = _register(api)
+        again = api.call("POST", "/v1/citizens", claims=NURSE, body=HANNE | {"cpr": "0703654286", "name": "H. Jensen"})
+        assert again.status == 409 and again.problem["citizenId"] == first["id"]
+        assert "4286" not in json.dumps(again.body)
+        elsewhere = _register(api, claims=KBH_NURSE)
+        assert elsewhere["id"] != first["id"] and elsewhere["municipality"] == "0101"
+
+    def test_search_by_cpr_in_the_body_finds_only_the_callers_municipality(
+        self, api: ApiClient, seeded: Any, copenhagen: None
+    ) -> None:
+        citizen = _register(api)
+        found = api.call("POST", "/v1/citizens/search", claims=NURSE, body={"cpr": "070365-4286"})
+        assert found.status == 200 and found.body["id"] == citizen["id"]
+        elsewhere = api.call("POST", "/v1/citizens/search", claims=KBH_NURSE, body={"cpr": "070365-4286"})
+        assert elsewhere.status == 404 and "4286" not in json.dumps(elsewhere.body)
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}", claims=KBH_NURSE).status == 404
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}", claims=NURSE).body["name"] == "Hanne Jensen"
+
+    @pytest.mark.parametrize(
+        ("change", "location"),
+        [
+            ({"cpr": "310265-4286"}, "body.cpr"),  # 31 February
+            ({"cpr": "0703654"}, "body.cpr"),
+            ({"email": "hanne.example.dk"}, "body.email"),
+            ({"mobile": "1234"}, "body.mobile"),
+            ({"preferredChannel": "post"}, "body.preferredChannel"),
+            ({"name": ""}, "body.name"),
+        ],
+    )
+    def test_invalid_registrations_are_422_and_never_echo_the_cpr(
+        self, api: ApiClient, seeded: Any, change: dict, location: str
+    ) -> None:
+        result = api.call("POST", "/v1/citizens", claims=NURSE, body=HANNE | change)
+        assert result.status == 422
+        assert location in [e["location"] for e in result.problem["errors"]]
+        assert "310265" not in json.dumps(result.body) and "0703654" not in json.dumps(result.body)
+
+    @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR, Role.CITIZEN, Role.NATIONAL_ADMIN])
+    def test_only_employees_register_and_search(self, api: ApiClient, seeded: Any, role: Role) -> None:
+        claims = staff(role, "0751")
+        assert api.call("POST", "/v1/citizens", claims=claims, body=HANNE).status == 403
+        assert api.call("POST", "/v1/citizens/search", claims=claims, body={"cpr": HANNE["cpr"]}).status == 403
+
+
+class TestAssignments:
+    def test_weekly_who5_makes_eight_tasks_with_a_timeline(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        result = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5())
+        assert result.status == 201, result.body
+        body = result.body
+        assert body["questionnaire"] == {"tenant": "national", "questionnaireId": "who-5", "version": 1}
+        assert body["course"] == "KOL-rehabilitering" and body["status"] == "active"
+        tasks = body["tasks"]
+        assert [t["sequence"] for t in tasks] == list(range(1, 9))
+        assert [t["status"] for t in tasks] == ["open"] + ["scheduled"] * 7
+        first = tasks[0]
+        assert [m["kind"] for m in first["plannedMessages"]] == ["invitation", "reminder", "overdue"]
+        opens = datetime.fromisoformat(first["opensAt"])
+        assert datetime.fromisoformat(first["dueAt"]) - opens == timedelta(hours=72)
+        assert datetime.fromisoformat(first["expiresAt"]) > datetime.fromisoformat(first["dueAt"])
+        listed = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body
+        assert [a["id"] for a in listed] == [body["id"]] and len(listed[0]["tasks"]) == 8
+
+    def test_once_and_appointment_relative_schedules(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        consultation = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
+        appointment = {
+            "kind": "appointment",
+            "appointmentAt": consultation.isoformat(),
+            "opensDaysBefore": 7,
+            "dueHoursBefore": 2,
+        }
+        result = api.call(
+            "POST",
+            f"/v1/citizens/{citizen['id']}/assignments",
+            claims=NURSE,
+            body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
+        )
+        (task,) = result.body["tasks"]
+        assert datetime.fromisoformat(task["opensAt"]) == consultation - timedelta(days=7)
+        assert datetime.fromisoformat(task["dueAt"]) == consultation - timedelta(hours=2)
+        assert task["status"] == "scheduled"
+        once = {"kind": "once", "opensAt": "2027-01-04T08:00:00+01:00", "dueAt": "2027-01-06T08:00:00+01:00"}
+        single = api.call(
+            "POST",
+            f"/v1/citizens/{citizen['id']}/assignments",
+            claims=NURSE,
+            body={"questionnaireId": "gad-7", "unitId": UNIT, "schedule": once},
+        )
+        assert single.status == 201 and len(single.body["tasks"]) == 1
+
+    def test_assigning_needs_the_callers_unit_consent_and_an_active_version(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        path = f"/v1/citizens/{citizen['id']}/assignments"
+        other_unit = api.call("POST", path, claims=NURSE, body=_weekly_who5(unitId="sundhedscenter-syd"))
+        assert other_unit.status == 403 and "own units" in other_unit.problem["detail"]
+        no_consent = _register(api, body=HANNE | {"cpr": "120455-1238", "consentToDigitalPro": False})
+        refused = api.call("POST", f"/v1/citizens/{no_consent['id']}/assignments", claims=NURSE, body=_weekly_who5())
+        assert refused.status == 409 and "consented" in refused.problem["detail"]
+        admin = staff(Role.ADMIN, "0751")
+        draft = api.call(
+            "POST",
+            "/v1/questionnaires",
+            claims=admin,
+            body=api.call("GET", "/v1/questionnaires/who-5", claims=admin).body["definition"],
+        ).body
+        not_published = api.call("POST", path, claims=NURSE, body=_weekly_who5(questionnaireId=draft["id"]))
+        assert not_published.status == 409 and "only active" in not_published.problem["detail"]
+
+    def test_a_retired_questionnaire_cannot_be_assigned_anew(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        api.call("POST", "/v1/questionnaires/who-5/retire", claims=NATIONAL_ADMIN)
+        result = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5())
+        assert result.status == 409
+
+    def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        path = f"/v1/citizens/{citizen['id']}/assignments"
+        too_many = _weekly_who5(weeks=100)
+        assert api.call("POST", path, claims=NURSE, body=too_many).status == 422
+        backwards = {"kind": "once", "opensAt": "2027-01-06T08:00:00+01:00", "dueAt": "2027-01-04T08:00:00+01:00"}
+        result = api.call(
+            "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": backwards}
+        )
+        assert result.status == 422
+        naive = {"kind": "once", "opensAt": "2027-01-04T08:00:00", "dueAt": "2027-01-06T08:00:00"}
+        assert (
+            api.call(
+                "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": naive}
+            ).status
+            == 422
+        )
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
+
+    def test_cancelling_stops_every_task_not_yet_answered(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        assignment = api.call(
+            "POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(4)
+        ).body
+        path = f"/v1/citizens/{citizen['id']}/assignments/{assignment['id']}/cancel"
+        cancelled = api.call("POST", path, claims=NURSE)
+        assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+        assert {t["status"] for t in cancelled.body["tasks"]} == {"cancelled"}
+        assert all(t["plannedMessages"] == [] for t in cancelled.body["tasks"])
+        assert api.call("POST", path, claims=NURSE).status == 409
+        assert api.call("POST", f"/v1/citizens/{citizen['id']}/assignments/nope/cancel", claims=NURSE).status == 404
+
+    def test_another_municipalitys_staff_cannot_reach_the_citizen(
+        self, api: ApiClient, seeded: Any, copenhagen: None
+    ) -> None:
+        citizen = _register(api)
+        path = f"/v1/citizens/{citizen['id']}/assignments"
+        assert api.call("POST", path, claims=KBH_NURSE, body=_weekly_who5()).status == 404
+        assert api.call("GET", path, claims=KBH_NURSE).status == 404
