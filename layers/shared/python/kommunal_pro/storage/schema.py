@@ -26,10 +26,14 @@ class Index:
 # Tenant-scoped alternate look-ups (lists by status, look-ups by another identifier).
 GSI1 = Index("GSI1", "GSI1PK", "GSI1SK", "tenant-scoped lists and alternate identifiers")
 
+# A second tenant-scoped ordering (a unit's worklist by severity, a unit by SOR code).
+GSI2 = Index("GSI2", "GSI2PK", "GSI2SK", "tenant-scoped orderings: worklists, SOR look-ups")
 # Cross-tenant, used only by citizen login: a citizen's records in every municipality by CPR hash.
 LOGIN = Index("Login", "LoginPK", "LoginSK", "citizen login across municipalities")
+# Cross-tenant, used only by the reminder job: what falls due in an hour bucket, spread over shards.
+DUE = Index("Due", "DuePK", "DueSK", "the reminder job's platform-wide due items")
 
-INDEXES: tuple[Index, ...] = (GSI1, LOGIN)
+INDEXES: tuple[Index, ...] = (GSI1, GSI2, LOGIN, DUE)
 
 
 def key(tenant: str, *parts: str) -> str:
