@@ -48,8 +48,9 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared/python functions local
 
-token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICIPALITY=0751
-	$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751)
+token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICIPALITY=0751 (citizen: CPR=...)
+	@$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751) \
+		$(if $(CPR),--cpr $(CPR))
 
 synth: $(STAMP) $(CDK)           ## synthesise one environment: make synth ENV=pilot
 	$(CDK) synth -c env=$(ENV) --quiet

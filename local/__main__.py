@@ -58,7 +58,7 @@ def main() -> None:
     from kommunal_pro.storage.table import data_table
     from local import tokens
     from local.provision import provision
-    from local.seed import DEMO_MUNICIPALITY, seed_demo_data
+    from local.seed import DEMO_CITIZENS, DEMO_MUNICIPALITY, DEMO_UNIT, seed_demo_data
     from local.server import LocalApi, make_server
 
     settings = get_settings()
@@ -75,12 +75,14 @@ def main() -> None:
         f" ({'created' if created else 'existing'}; seeded {seeded})"
     )
     print("  Dev tokens (8 hours; `make token ROLE=... MUNICIPALITY=...` mints more):")
-    for role, municipality in (
-        (Role.NATIONAL_ADMIN, None),
-        (Role.ADMIN, DEMO_MUNICIPALITY),
-        (Role.EMPLOYEE, DEMO_MUNICIPALITY),
-    ):
-        print(f"    {role:<15} {tokens.mint(tokens.dev_claims(role, municipality))}")
+    demo_tokens = {
+        Role.NATIONAL_ADMIN: tokens.dev_claims(Role.NATIONAL_ADMIN, None),
+        Role.ADMIN: tokens.dev_claims(Role.ADMIN, DEMO_MUNICIPALITY),
+        Role.EMPLOYEE: tokens.dev_claims(Role.EMPLOYEE, DEMO_MUNICIPALITY, units=[DEMO_UNIT]),
+        Role.CITIZEN: tokens.citizen_claims(DEMO_CITIZENS[0][0], DEMO_CITIZENS[0][1]),
+    }
+    for role, claims in demo_tokens.items():
+        print(f"    {role:<15} {tokens.mint(claims)}")
     print(f"  Try: curl -H 'Authorization: Bearer <token>' {base}/v1/municipalities/{DEMO_MUNICIPALITY}")
     print("Ctrl-C stops.", flush=True)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from kommunal_pro.auth import CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_ROLES, CLAIM_UNITS, Role
+from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_ROLES, CLAIM_UNITS, Role
 
 ISSUER = "kommunal-pro-local"
 AUDIENCE = "kommunal-pro-local"
@@ -77,16 +77,28 @@ def verify(token: str, *, secret: str | None = None) -> dict[str, Any]:
     return {name: value for name, value in claims.items() if name not in ("iss", "aud", "iat", "exp")}
 
 
+def citizen_claims(cpr: str, name: str = "Borger") -> dict[str, Any]:
+    """A citizen's claims as the MitID broker gives them: the CPR number, no municipality."""
+    subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommunal-pro-dev/mitid/{cpr}"))
+    return dev_claims(Role.CITIZEN, None, subject=subject, name=name, extra={CLAIM_CPR: cpr})
+
+
 def main() -> None:
+    from local.seed import DEMO_CITIZENS, DEMO_MUNICIPALITY, DEMO_UNIT
+
     parser = argparse.ArgumentParser(description="Mint a dev token for the local runner.")
     parser.add_argument("--role", type=Role, choices=list(Role), default=Role.EMPLOYEE)
-    parser.add_argument("--municipality", default="0751", help="kommunekode; ignored for national-admin")
+    parser.add_argument("--municipality", default=DEMO_MUNICIPALITY, help="kommunekode; not for national-admin")
+    parser.add_argument("--cpr", default=DEMO_CITIZENS[0][0], help="citizens only: the CPR number MitID gives")
     parser.add_argument("--subject", help="the user's id (default: stable per role and municipality)")
-    parser.add_argument("--units", nargs="*", default=None, help="org unit ids of a staff member")
+    parser.add_argument("--units", nargs="*", default=[DEMO_UNIT], help="org unit ids of a staff member")
     parser.add_argument("--hours", type=float, default=8)
     args = parser.parse_args()
-    municipality = None if args.role is Role.NATIONAL_ADMIN else args.municipality
-    claims = dev_claims(args.role, municipality, subject=args.subject, units=args.units)
+    if args.role is Role.CITIZEN:
+        claims = citizen_claims(args.cpr)
+    else:
+        municipality = None if args.role is Role.NATIONAL_ADMIN else args.municipality
+        claims = dev_claims(args.role, municipality, subject=args.subject, units=args.units)
     print(mint(claims, ttl_seconds=int(args.hours * 3600)))
 
 

@@ -8,10 +8,11 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
 
-from kommunal_pro.auth import CLAIM_CPR, Role
+from kommunal_pro.auth import Role
 from local.apigateway import LocalLambdaContext, proxy_event
+from local.seed import DEMO_UNIT
 from local.server import Route, build_routes
-from local.tokens import dev_claims
+from local.tokens import citizen_claims, dev_claims
 
 
 @dataclass
@@ -31,7 +32,7 @@ def _routes() -> list[Route]:
     return build_routes()
 
 
-UNIT = "sundhedscenter-nord"
+UNIT = DEMO_UNIT
 
 
 def staff(role: Role, municipality: str | None = "0751", **kwargs: Any) -> dict[str, Any]:
@@ -44,8 +45,7 @@ def staff(role: Role, municipality: str | None = "0751", **kwargs: Any) -> dict[
 
 
 def citizen(cpr: str, name: str = "Borger") -> dict[str, Any]:
-    """A citizen's claims as the MitID broker would give them: the CPR number, no municipality."""
-    return dev_claims(Role.CITIZEN, None, subject=f"mitid-{cpr[:6]}", name=name, extra={CLAIM_CPR: cpr})
+    return citizen_claims(cpr, name)
 
 
 class ApiClient:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
-from kommunal_pro.assignments.models import AssignmentRequest, AssignmentView
+from kommunal_pro.assignments.models import AppointmentMove, AssignmentRequest, AssignmentView
 from kommunal_pro.assignments.service import default_service
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Citizen, CitizenRegistration, CprLookup
@@ -52,6 +52,15 @@ def list_assignments(citizen_id: ResourceId) -> Response[list[AssignmentView]]:
 def cancel_assignment(citizen_id: ResourceId, assignment_id: ResourceId) -> Response[AssignmentView]:
     """Stop future tasks and reminders; answers already given stay."""
     return json_response(default_service().cancel(current_principal(app), citizen_id, assignment_id))
+
+
+@app.post("/v1/citizens/<citizen_id>/assignments/<assignment_id>/appointment", middlewares=[EMPLOYEES])
+def move_appointment(
+    citizen_id: ResourceId, assignment_id: ResourceId, move: Annotated[AppointmentMove, Body()]
+) -> Response[AssignmentView]:
+    """The consultation moved: tasks not yet answered move their answer window with it."""
+    view = default_service().move_appointment(current_principal(app), citizen_id, assignment_id, move.appointment_at)
+    return json_response(view)
 
 
 lambda_handler = lambda_handler_for(app)

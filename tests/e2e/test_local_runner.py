@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 from kommunal_pro.auth import Role
 from local import tokens
 from local.__main__ import _free_port
+from local.seed import DEMO_UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,8 @@ def running_system(dynamodb_endpoint: str | None = None) -> Iterator[tuple[str, 
 
 
 def auth_header(role: Role, municipality: str | None = "0751") -> dict[str, str]:
-    claims = tokens.dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality)
+    units = [DEMO_UNIT] if role is Role.EMPLOYEE else None
+    claims = tokens.dev_claims(role, None if role is Role.NATIONAL_ADMIN else municipality, units=units)
     return {"Authorization": f"Bearer {tokens.mint(claims, secret=SECRET)}"}
 
 
@@ -122,6 +124,6 @@ def test_a_second_start_against_the_same_dynamodb_does_not_duplicate_the_seed() 
             output = process.stdout.read() if process.stdout else ""
         assert len(listed) == 98
         assert next(m for m in listed if m["code"] == "0101")["enabled"] is True  # kept, not re-seeded
-        assert "existing" in output and "'municipalities': 0" in output
+        assert "existing" in output and "'municipalities': 0, 'questionnaires': 0, 'citizens': 0" in output
     finally:
         dynamodb.stop()

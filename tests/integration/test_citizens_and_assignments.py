@@ -220,3 +220,38 @@ class TestAssignments:
         path = f"/v1/citizens/{citizen['id']}/assignments"
         assert api.call("POST", path, claims=KBH_NURSE, body=_weekly_who5()).status == 404
         assert api.call("GET", path, claims=KBH_NURSE).status == 404
+
+
+def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded: Any) -> None:
+    citizen = _register(api)
+    consultation = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
+    appointment = {
+        "kind": "appointment",
+        "appointmentAt": consultation.isoformat(),
+        "opensDaysBefore": 7,
+        "dueHoursBefore": 2,
+    }
+    assignment = api.call(
+        "POST",
+        f"/v1/citizens/{citizen['id']}/assignments",
+        claims=NURSE,
+        body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
+    ).body
+    path = f"/v1/citizens/{citizen['id']}/assignments/{assignment['id']}/appointment"
+    later = consultation + timedelta(days=3, hours=2)
+    moved = api.call("POST", path, claims=NURSE, body={"appointmentAt": later.isoformat()})
+    assert moved.status == 200, moved.body
+    (task,) = moved.body["tasks"]
+    assert datetime.fromisoformat(task["opensAt"]) == later - timedelta(days=7)
+    assert datetime.fromisoformat(task["dueAt"]) == later - timedelta(hours=2)
+    assert moved.body["schedule"]["appointmentAt"].startswith("2027-03-18T12:00")
+    stored = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body[0]["tasks"][0]
+    assert stored["dueAt"] == task["dueAt"]
+    weekly = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(2)).body
+    not_movable = api.call(
+        "POST",
+        f"/v1/citizens/{citizen['id']}/assignments/{weekly['id']}/appointment",
+        claims=NURSE,
+        body={"appointmentAt": later.isoformat()},
+    )
+    assert not_movable.status == 409

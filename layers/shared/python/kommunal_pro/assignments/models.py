@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from kommunal_pro.assignments.schedule import Schedule, TaskState, TaskStatus, task_status
 from kommunal_pro.models import ApiModel
@@ -27,6 +27,10 @@ class AssignmentRequest(ApiModel):
     )
     schedule: Schedule
     reminder_policy: ReminderPolicy | None = Field(None, description="Overrides the municipality's policy")
+
+
+class AppointmentMove(ApiModel):
+    appointment_at: AwareDatetime = Field(description="The consultation's new time")
 
 
 class AssignmentStatus(StrEnum):

@@ -117,6 +117,43 @@ class AssignmentRepository:
                 ) from None
             raise
 
+    def reschedule(self, assignment: Assignment, moved: list[Task]) -> None:
+        """Store the moved appointment and its still pending tasks' new windows, all or nothing."""
+        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
+                    "ConditionExpression": "#status = :active",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":active": "active"},
+                }
+            },
+            *(
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": task_item(task),
+                        "ConditionExpression": "#state = :pending",
+                        "ExpressionAttributeNames": {"#state": "state"},
+                        "ExpressionAttributeValues": {":pending": str(TaskState.PENDING)},
+                    }
+                }
+                for task in moved
+            ),
+        ]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise _changed_meanwhile() from None
+            raise
+
     def _query_citizen(self, tenant: str, citizen_id: str, prefix: str) -> list[dict[str, Any]]:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)
         return query_all(self._table, KeyConditionExpression=condition)
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict("Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)")

@@ -14,7 +14,13 @@ from kommunal_pro.assignments.models import (
     TaskView,
 )
 from kommunal_pro.assignments.repository import MAX_TASKS_PER_ASSIGNMENT, AssignmentRepository
-from kommunal_pro.assignments.schedule import TaskState, expand, expires_at
+from kommunal_pro.assignments.schedule import (
+    AppointmentSchedule,
+    TaskState,
+    expand,
+    expires_at,
+    reschedule_appointment,
+)
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
@@ -123,6 +129,38 @@ class AssignmentService:
         tasks = [t.model_copy(update={"state": TaskState.CANCELLED}) if t in pending else t for t in tasks]
         settings = self._municipalities.get(principal, citizen.municipality).settings
         return self._view(cancelled, tasks, citizen, settings)
+
+    def move_appointment(
+        self, principal: Principal, citizen_id: str, assignment_id: str, appointment_at: datetime
+    ) -> AssignmentView:
+        """The answer window follows the booking: tasks not yet answered move with the appointment."""
+        citizen = self._citizens.get(principal, citizen_id)
+        assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
+        if assignment is None:
+            raise NotFound("Tildelingen findes ikke (no such assignment)")
+        if not isinstance(assignment.schedule, AppointmentSchedule):
+            raise Conflict("Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)")
+        if assignment.status is AssignmentStatus.CANCELLED:
+            raise Conflict("Tildelingen er stoppet (the assignment is cancelled)")
+        schedule = reschedule_appointment(assignment.schedule, appointment_at)
+        (occurrence,) = expand(schedule)
+        settings = self._municipalities.get(principal, citizen.municipality).settings
+        tasks = self._assignments.tasks_of_assignment(citizen.municipality, assignment.id)
+        moved = [
+            t.model_copy(
+                update={
+                    "opens_at": occurrence.opens_at,
+                    "due_at": occurrence.due_at,
+                    "expires_at": expires_at(occurrence.due_at, settings.grace_period_days),
+                }
+            )
+            for t in tasks
+            if t.state is TaskState.PENDING
+        ]
+        changed = assignment.model_copy(update={"schedule": schedule})
+        self._assignments.reschedule(changed, moved)
+        by_id = {t.id: t for t in moved}
+        return self._view(changed, [by_id.get(t.id, t) for t in tasks], citizen, settings)
 
     @staticmethod
     def _view(

@@ -1,0 +1,75 @@
+"""Issue 4's story over HTTP: a nurse registers a citizen and assigns WHO-5 weekly; the citizen answers
+and sees the computed score in the receipt."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from kommunal_pro.auth import Role
+from local import tokens
+from tests.e2e.test_local_runner import SECRET, auth_header, running_system
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def test_register_assign_weekly_answer_and_see_the_score() -> None:
+    nurse = auth_header(Role.EMPLOYEE)
+    citizen = {"Authorization": f"Bearer {tokens.mint(tokens.citizen_claims('241290-9111', 'Mette'), secret=SECRET)}"}
+    with running_system() as (base, _):
+        registered = requests.post(
+            f"{base}/v1/citizens",
+            headers=nurse,
+            timeout=10,
+            json={
+                "cpr": "241290-9111",
+                "name": "Mette Sørensen",
+                "mobile": "+4522334455",
+                "preferredChannel": "sms",
+                "consentToDigitalPro": True,
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        assert "9111" not in registered.text
+        tasks_before = requests.get(f"{base}/v1/me/tasks", headers=citizen, timeout=10).json()
+        assert tasks_before == []
+
+        an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+        weekly = {
+            "kind": "recurring",
+            "firstOpensAt": an_hour_ago,
+            "every": 1,
+            "unit": "weeks",
+            "answerWindowHours": 72,
+            "count": 8,
+        }
+        assigned = requests.post(
+            f"{base}/v1/citizens/{registered.json()['id']}/assignments",
+            headers=nurse,
+            timeout=10,
+            json={"questionnaireId": "who-5", "unitId": "sundhedscenter-nord", "schedule": weekly},
+        )
+        assert assigned.status_code == 201 and len(assigned.json()["tasks"]) == 8
+
+        (open_task, *_) = requests.get(f"{base}/v1/me/tasks", headers=citizen, timeout=10).json()
+        assert open_task["status"] == "open"
+        answers = {f"who5-{n}": ["4"] for n in range(1, 6)}  # 4 × 5 = raw 20, 80 %
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        receipt = requests.post(
+            f"{base}/v1/me/tasks/{open_task['id']}/response",
+            headers=citizen | key,
+            timeout=10,
+            json={"answers": answers, "note": "Bedre søvn"},
+        )
+        assert receipt.status_code == 201, receipt.text
+        assert sorted(s["value"] for s in receipt.json()["scores"]) == [20, 80]
+        again = requests.post(
+            f"{base}/v1/me/tasks/{open_task['id']}/response",
+            headers=citizen | key,
+            timeout=10,
+            json={"answers": answers, "note": "Bedre søvn"},
+        )
+        assert again.json()["responseId"] == receipt.json()["responseId"]
