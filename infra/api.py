@@ -1,8 +1,9 @@
-"""The REST API: Cognito user pools for staff and citizens, an authorizer on every method, logs and limits."""
+"""The REST API: Cognito user pools for staff and citizens, an authorizer on every method, request validation,
+logs, limits, problem+json gateway errors, and (where configured) the WAF."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
@@ -10,26 +11,67 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from functions import handler_module
 from infra.config import EnvironmentConfig
+from infra.firewall import ApiFirewall
+from infra.identity import CLAIM_ROLES, Federation, custom_attribute
 from infra.logs import LogGroups
 from infra.nag import acknowledge
-from kommunal_pro.auth import CLAIM_MUNICIPALITY, CLAIM_UNITS, Role
+from infra.operations import Operations
+from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS, Role
 
 # Headers a browser may send to the API (CORS): the token, JSON bodies, optimistic concurrency, idempotency.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
 STAFF_POOL_ROLES = tuple(role for role in Role if role is not Role.CITIZEN)
+_BODY_METHODS = ("put", "post", "patch")
+# Errors API Gateway answers itself (no token, throttled, invalid body, WAF) in the API's problem+json shape.
+# ($context.error.messageString is a quoted JSON string.)
+_PROBLEM = '{"type": "about:blank", "title": $context.error.messageString}'
 
 
-def _custom_attribute(claim: str) -> str:
-    return claim.removeprefix("custom:")
+def body_routes(name: str) -> frozenset[tuple[str, str]]:
+    """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body."""
+    schema = handler_module(name).app.get_openapi_schema()
+    return frozenset(
+        (method.upper(), path)
+        for path, item in (schema.paths or {}).items()
+        for method in _BODY_METHODS
+        if (operation := getattr(item, method, None)) is not None
+        and operation.requestBody is not None
+        and operation.requestBody.required
+    )
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, logs: LogGroups) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        logs: LogGroups,
+        operations: Operations,
+    ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
-        self.staff_pool = self._user_pool("StaffPool", STAFF_POOL_ROLES, units=True)
-        self.citizen_pool = self._user_pool("CitizenPool", (Role.CITIZEN,), units=False)
+        self.staff_pool = self._user_pool(
+            "StaffPool",
+            STAFF_POOL_ROLES,
+            {
+                CLAIM_MUNICIPALITY: cognito.StringAttribute(min_len=4, max_len=8, mutable=True),
+                CLAIM_UNITS: cognito.StringAttribute(max_len=2048, mutable=True),
+                CLAIM_ROLES: cognito.StringAttribute(max_len=2048, mutable=True),
+            },
+        )
+        self.citizen_pool = self._user_pool(
+            "CitizenPool",
+            (Role.CITIZEN,),
+            {
+                CLAIM_MUNICIPALITY: cognito.StringAttribute(min_len=4, max_len=8, mutable=True),
+                # Mapped from the MitID broker at every sign-in, so it must be mutable (DDMMYY-SSSS or DDMMYYSSSS).
+                CLAIM_CPR: cognito.StringAttribute(min_len=10, max_len=11, mutable=True),
+            },
+        )
         authorizer = apigw.CognitoUserPoolsAuthorizer(
             self, "Authorizer", cognito_user_pools=[self.staff_pool, self.citizen_pool]
         )
@@ -46,9 +88,7 @@ class Api(Construct):
                 allow_methods=apigw.Cors.ALL_METHODS,
                 allow_headers=list(ALLOWED_HEADERS),
                 expose_headers=["ETag"],
-            )
-            if config.cors_allowed_origins
-            else None,
+            ),
             # Execution logging needs the account-wide API Gateway logging role. It is kept when a stack is
             # deleted, so removing one environment never breaks logging for another in the same account.
             cloud_watch_role=True,
@@ -75,28 +115,73 @@ class Api(Construct):
                 ),
             ),
         )
+        # Every method is validated: its parameters, and a JSON object body where the handler requires a body.
+        # The handler still validates the body against its model and lists what is wrong.
+        self.validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        self.json_object = self.rest_api.add_model(
+            "JsonObject",
+            content_type="application/json",
+            description="any JSON object: the body's fields are validated by the function",
+            schema=apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT),
+        )
+        self._gateway_responses()
         # API Gateway would create the execution log group on first use, without retention or encryption.
         stage = self.rest_api.deployment_stage
         execution_logs = logs.create(
             self, "ExecutionLogs", name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{config.name}"
         )
         stage.node.add_dependency(execution_logs)
+        operations.watch_api(stage)
+        self.federation = Federation(
+            self,
+            "Identity",
+            config=config,
+            logs=logs,
+            operations=operations,
+            staff_pool=self.staff_pool,
+            citizen_pool=self.citizen_pool,
+        )
+        self.firewall = ApiFirewall(self, "Firewall", config=config, logs=logs, stage=stage) if config.waf else None
         self._acknowledge_findings(stage)
 
-    def add_routes(self, function: lambda_.IFunction, routes: Iterable[tuple[str, str]]) -> None:
-        """Route each (METHOD, /path/{param}) to `function` through a Lambda proxy integration."""
+    def add_routes(
+        self,
+        function: lambda_.IFunction,
+        routes: Iterable[tuple[str, str]],
+        *,
+        with_body: Collection[tuple[str, str]] = (),
+    ) -> None:
+        """Route each (METHOD, /path/{param}) to `function` through a Lambda proxy integration; the routes in
+        `with_body` must carry a JSON object body."""
         integration = apigw.LambdaIntegration(function)
         for method, path in routes:
-            self.rest_api.root.resource_for_path(path).add_method(method, integration)
+            self.rest_api.root.resource_for_path(path).add_method(
+                method,
+                integration,
+                request_validator=self.validator,
+                request_models={"application/json": self.json_object} if (method, path) in with_body else None,
+            )
+
+    def _gateway_responses(self) -> None:
+        headers = {"Content-Type": "'application/problem+json'"}
+        if len(self._config.cors_allowed_origins) == 1:
+            # A browser may read the error only with CORS headers; one origin can be named statically.
+            headers["Access-Control-Allow-Origin"] = f"'{self._config.cors_allowed_origins[0]}'"
+            headers["Vary"] = "'Origin'"
+        for response_type, construct_id in (
+            (apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
+            (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
+        ):
+            self.rest_api.add_gateway_response(
+                construct_id,
+                type=response_type,
+                response_headers=headers,
+                templates={"application/json": _PROBLEM},
+            )
 
     def _acknowledge_findings(self, stage: apigw.Stage) -> None:
-        acknowledge(
-            self.rest_api.node.default_child,
-            "Requests are validated by each function against its pydantic models (Powertools resolver with "
-            "enable_validation), which answer with problem+json listing what was wrong; an API Gateway "
-            "validator without models would check nothing.",
-            "AwsSolutions-APIG2",
-        )
         acknowledge(
             self.rest_api.node.find_child("CloudWatchRole"),
             "The account-level role API Gateway uses to write execution logs; the AWS managed policy "
@@ -115,26 +200,24 @@ class Api(Construct):
             "proxy integrations, invoked through AWS's signed API over TLS.",
             "HIPAA.Security-APIGWSSLEnabled",
         )
-        acknowledge(
-            stage,
-            "A WAF web ACL for the API is planned in its own issue; until then the stage is throttled and "
-            "every method requires a Cognito token.",
-            "AwsSolutions-APIG3",
-        )
+        if self.firewall is None:
+            acknowledge(
+                stage,
+                "No WAF in this environment (config 'waf' absent): its data is disposable test data and its "
+                "users are testers; the stage is throttled and every method requires a Cognito token.",
+                "AwsSolutions-APIG3",
+            )
 
-    def _user_pool(self, construct_id: str, roles: Iterable[Role], *, units: bool) -> cognito.UserPool:
-        """A user pool whose groups are the roles, with the custom attributes `kommunal_pro.auth` reads."""
-        attributes = {
-            _custom_attribute(CLAIM_MUNICIPALITY): cognito.StringAttribute(min_len=4, max_len=8, mutable=True)
-        }
-        if units:
-            attributes[_custom_attribute(CLAIM_UNITS)] = cognito.StringAttribute(max_len=2048, mutable=True)
+    def _user_pool(
+        self, construct_id: str, roles: Iterable[Role], attributes: dict[str, cognito.ICustomAttribute]
+    ) -> cognito.UserPool:
+        """A user pool whose groups are the roles, with the custom attributes the tokens carry."""
         pool = cognito.UserPool(
             self,
             construct_id,
             self_sign_up_enabled=False,
             sign_in_aliases=cognito.SignInAliases(email=True),
-            custom_attributes=attributes,
+            custom_attributes={custom_attribute(claim): attribute for claim, attribute in attributes.items()},
             mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             password_policy=cognito.PasswordPolicy(

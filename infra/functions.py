@@ -1,19 +1,22 @@
-"""The one builder for a Lambda function of the platform, so that each function is a single call.
+"""The builders for the platform's Lambda functions, so that each function is a single call.
 
-Each function gets its own role whose only policy is a customer-managed policy listing exactly what the
-function may do: write its own log group, send X-Ray traces, the table actions its caller names (on the
-table and on the indexes the caller names) and use the table's key through DynamoDB. Nothing else is
-granted, and no inline policy is created (HIPAA IAMNoInlinePolicy).
+Every function gets its own log group and its own role whose only policy is a customer-managed policy listing
+exactly what the function may do: write its own log group, send X-Ray traces, and what its caller names. No
+inline policy is created (HIPAA IAMNoInlinePolicy). Every function has reserved concurrency, active tracing,
+and is watched by the environment's operations dashboard and alarms.
+
+`AppFunction` is a function of `functions/<name>/` running with the shared layer against the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
@@ -21,9 +24,10 @@ from infra.cpr import CprProtection
 from infra.layer import ARCHITECTURE, ROOT, RUNTIME
 from infra.logs import LogGroups
 from infra.nag import acknowledge
-from infra.storage import DataTable
+from infra.operations import Operations
+from infra.storage import AUDIT_ACTIONS, AuditLog, DataTable
 from kommunal_pro.observability import NAMESPACE
-from kommunal_pro.storage.schema import Index
+from kommunal_pro.storage.schema import AUDIT_INDEXES, Index
 
 FUNCTIONS_DIR = ROOT / "functions"
 READ_WRITE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
@@ -42,9 +46,107 @@ class Platform:
     data: DataTable
     logs: LogGroups
     cpr: CprProtection
+    operations: Operations
+    audit: AuditLog
 
 
-class AppFunction(Construct):
+class ObservedFunction(Construct):
+    """A function with its own log group and role (one customer-managed policy), tracing, reserved concurrency,
+    and alarms on its errors and throttles. `statements` are what it may do beyond logging and tracing."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        logs: LogGroups,
+        operations: Operations,
+        label: str,
+        code: lambda_.Code,
+        handler: str,
+        statements: Sequence[iam.PolicyStatement] = (),
+        environment: Mapping[str, str] | None = None,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        timeout_seconds: int = 10,
+        memory_size: int = 512,
+        reserved_concurrency: int | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        log_group = logs.create(self, "Logs")
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        dead_letters = (
+            [iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letter_queue.queue_arn])]
+            if dead_letter_queue
+            else []
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+                ),
+                iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]),
+                *statements,
+                *dead_letters,
+            ],
+        )
+        acknowledge(
+            self.policy,
+            "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"Kommunal PRO {config.name}: {label} ({handler})",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=code,
+            handler=handler,
+            layers=list(layers),
+            role=role,
+            log_group=log_group,
+            memory_size=memory_size,
+            timeout=Duration.seconds(timeout_seconds),
+            reserved_concurrent_executions=reserved_concurrency or config.reserved_concurrency,
+            environment=dict(environment or {}),
+        )
+        cfn_function = self.function.node.default_child
+        acknowledge(
+            cfn_function,
+            "Python 3.12 is pinned: the shared layer's wheels are built for it (infra/layer.py); a newer "
+            "runtime is a deliberate upgrade of runtime and layer together.",
+            "AwsSolutions-L1",
+            "Serverless-LambdaLatestVersion",
+        )
+        acknowledge(
+            cfn_function,
+            "Not in a VPC: the function only calls AWS APIs (DynamoDB, KMS, X-Ray, CloudWatch) over TLS with IAM "
+            "authentication; there are no VPC resources to reach.",
+            "HIPAA.Security-LambdaInsideVPC",
+        )
+        # Active tracing and the dead-letter queue set on the resource itself: the `tracing` and
+        # `dead_letter_queue` properties would add their statements to an inline policy, which the managed
+        # policy above already holds.
+        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        if dead_letter_queue:
+            cfn_function.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+                target_arn=dead_letter_queue.queue_arn
+            )
+        # The function exists only once its permissions do, so its first invocation cannot be denied.
+        self.function.node.add_dependency(self.policy)
+        operations.watch_function(self.function, label=label)
+
+    def acknowledge_synchronous(self, reason: str) -> None:
+        """A function only ever invoked synchronously: a dead-letter queue would never receive anything."""
+        acknowledge(self.function.node.default_child, reason, "HIPAA.Security-LambdaDLQ", "Serverless-LambdaDLQ")
+
+
+class AppFunction(ObservedFunction):
     def __init__(
         self,
         scope: Construct,
@@ -56,25 +158,34 @@ class AppFunction(Construct):
         table_actions: Sequence[str],
         indexes: Sequence[Index] = (),
         cpr_key_actions: Sequence[str] = (),
+        audit: bool = False,
         timeout_seconds: int = 10,
+        statements: Sequence[iam.PolicyStatement] = (),
+        environment: Mapping[str, str] | None = None,
+        reserved_concurrency: int | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         """A function from `functions/<name>/` running `handler`, allowed `table_actions` on the table and on
-        the named `indexes` (only those: the cross-tenant index is for the one code path that needs it).
+        the named `indexes` (only those: the cross-tenant indexes are for the one code path that needs each).
         A function handling CPR numbers names its `cpr_key_actions` (kms:Encrypt, kms:Decrypt); it may then
-        also read the look-up hash key."""
-        super().__init__(scope, construct_id)
+        also read the look-up hash key. A function that `audit`s may add and query audit events, nothing
+        else. `statements` and `environment` add to what every function gets."""
         config, table = platform.config, platform.data.table
-        log_group = platform.logs.create(self, "Logs")
-        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            roles=[role],
+        region = Stack.of(scope).region
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            logs=platform.logs,
+            operations=platform.operations,
+            label=name,
+            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=["__pycache__", "*.pyc"]),
+            handler=handler,
+            layers=[platform.layer],
+            timeout_seconds=timeout_seconds,
+            reserved_concurrency=reserved_concurrency,
+            dead_letter_queue=dead_letter_queue,
             statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-                ),
-                iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]),
                 iam.PolicyStatement(
                     actions=list(table_actions),
                     resources=[table.table_arn, *(f"{table.table_arn}/index/{index.name}" for index in indexes)],
@@ -82,30 +193,12 @@ class AppFunction(Construct):
                 iam.PolicyStatement(
                     actions=list(_TABLE_KEY_ACTIONS),
                     resources=[platform.data.key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
                 ),
                 *self._cpr_statements(platform, cpr_key_actions),
+                *self._audit_statements(platform, audit),
+                *statements,
             ],
-        )
-        acknowledge(
-            self.policy,
-            "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
-            "AwsSolutions-IAM5[Resource::*]",
-        )
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            description=f"Kommunal PRO {config.name}: {name} ({handler})",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=["__pycache__", "*.pyc"]),
-            handler=handler,
-            layers=[platform.layer],
-            role=role,
-            log_group=log_group,
-            memory_size=512,
-            timeout=Duration.seconds(timeout_seconds),
-            reserved_concurrent_executions=config.reserved_concurrency,
             environment={
                 "TABLE_NAME": table.table_name,
                 "CPR_KMS_KEY_ID": platform.cpr.key.key_arn,
@@ -114,26 +207,23 @@ class AppFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                 "LOG_LEVEL": config.log_level,
+                "AUDIT_TABLE_NAME": platform.audit.table.table_name,
+                "AUDIT_RETENTION_DAYS": str(config.audit_retention_days),
+                **(environment or {}),
             },
         )
-        acknowledge(
-            self.function,
-            "Python 3.12 is pinned: the shared layer's wheels are built for it (infra/layer.py); a newer "
-            "runtime is a deliberate upgrade of runtime and layer together.",
-            "AwsSolutions-L1",
-        )
-        acknowledge(
-            self.function,
-            "Not in a VPC: the function only calls AWS APIs (DynamoDB, X-Ray, CloudWatch) over TLS with IAM "
-            "authentication; there are no VPC resources to reach.",
-            "HIPAA.Security-LambdaInsideVPC",
-        )
-        # Active tracing set on the resource itself: the `tracing` property would add the X-Ray statement
-        # to an inline policy, which the managed policy above already holds.
-        cfn_function = self.function.node.default_child
-        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
-        # The function exists only once its permissions do, so its first invocation cannot be denied.
-        self.function.node.add_dependency(self.policy)
+
+    @staticmethod
+    def _audit_statements(platform: Platform, audit: bool) -> list[iam.PolicyStatement]:
+        if not audit:
+            return []
+        table = platform.audit.table
+        return [
+            iam.PolicyStatement(
+                actions=list(AUDIT_ACTIONS),
+                resources=[table.table_arn, *(f"{table.table_arn}/index/{index.name}" for index in AUDIT_INDEXES)],
+            )
+        ]
 
     @staticmethod
     def _cpr_statements(platform: Platform, actions: Sequence[str]) -> list[iam.PolicyStatement]:

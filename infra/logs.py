@@ -10,6 +10,20 @@ from constructs import Construct
 
 from infra.config import EnvironmentConfig
 
+# What CloudWatch Logs does with a log group's key: AWS's documented Encrypt*, Decrypt*, ReEncrypt*,
+# GenerateDataKey* and Describe*, spelled out (no wildcard actions anywhere in the stack).
+LOGS_KEY_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:DescribeKey",
+)
+
 
 class LogGroups(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
@@ -27,7 +41,7 @@ class LogGroups(Construct):
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                actions=list(LOGS_KEY_ACTIONS),
                 resources=["*"],
                 conditions={
                     "ArnLike": {

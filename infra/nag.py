@@ -1,4 +1,5 @@
-"""cdk-nag rule packs and the one way to acknowledge a finding: on a named construct, with a reason.
+"""cdk-nag rule packs (AWS Solutions, HIPAA Security, Serverless) and the one way to acknowledge a finding: on a
+named construct, with a reason. Every acknowledgment is also listed in tests/infra/acknowledged.txt.
 
 cdk-nag 3 runs as a CDK policy-validation plugin: `app.synth()` fails with "Validation failed" while any
 finding is unacknowledged. An acknowledgment covers the construct it is made on and everything below it,
@@ -8,7 +9,7 @@ so make it on the narrowest construct, and name IAM5 findings exactly (`AwsSolut
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, App, Validations
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, ServerlessChecks
 from constructs import IConstruct
 
 
@@ -17,6 +18,7 @@ def add_checks(app: App) -> None:
     Validations.of(app).add_plugins(
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True),
         HIPAASecurityChecks(app, write_suppressions_to_cloud_formation=True),
+        ServerlessChecks(app, write_suppressions_to_cloud_formation=True),
     )
 
 

@@ -1,4 +1,5 @@
-"""`make run`: the whole system on this machine.
+"""`make run`: the whole system on this machine: the API, the organisation sync of local/org-data/ at start,
+and the reminder job on a timer printing what the outbox receives.
 
 DynamoDB is moto's server mode on a free port, unless AWS_ENDPOINT_URL_DYNAMODB points at a real
 DynamoDB or DynamoDB Local (then the table is created only if missing).
@@ -11,7 +12,10 @@ import logging
 import os
 import socket
 import sys
+import threading
 from contextlib import closing
+
+REMINDER_INTERVAL_SECONDS = int(os.environ.get("REMINDER_INTERVAL_SECONDS", "60"))
 
 
 def _free_port() -> int:
@@ -56,7 +60,8 @@ def main() -> None:
     from kommunal_pro.auth import Role
     from kommunal_pro.config import get_settings
     from kommunal_pro.storage.table import data_table
-    from local import tokens
+    from local import jobs, tokens
+    from local.orgsync import summary, sync_folder
     from local.provision import provision
     from local.seed import DEMO_CITIZENS, DEMO_MUNICIPALITY, DEMO_UNIT, seed_demo_data
     from local.server import LocalApi, make_server
@@ -64,6 +69,7 @@ def main() -> None:
     settings = get_settings()
     created = provision(settings, cpr_hash_key=tokens.local_secret("cpr-hash-key"))
     seeded = seed_demo_data(data_table())
+    organisation = summary(sync_folder())
     api = LocalApi()
     server = make_server(api, args.host, args.port)
     base = f"http://{args.host}:{server.server_port}"
@@ -74,6 +80,8 @@ def main() -> None:
         f"  DynamoDB:     {os.environ.get('AWS_ENDPOINT_URL_DYNAMODB', moto_endpoint)} table {settings.table_name}"
         f" ({'created' if created else 'existing'}; seeded {seeded})"
     )
+    print(f"  Org sync:     local/org-data/ → {organisation}")
+    print(f"  Reminders:    the job runs every {REMINDER_INTERVAL_SECONDS} s; the outbox prints below")
     print("  Dev tokens (8 hours; `make token ROLE=... MUNICIPALITY=...` mints more):")
     demo_tokens = {
         Role.NATIONAL_ADMIN: tokens.dev_claims(Role.NATIONAL_ADMIN, None),
@@ -85,11 +93,16 @@ def main() -> None:
         print(f"    {role:<15} {tokens.mint(claims)}")
     print(f"  Try: curl -H 'Authorization: Bearer <token>' {base}/v1/municipalities/{DEMO_MUNICIPALITY}")
     print("Ctrl-C stops.", flush=True)
+    stop_jobs = threading.Event()
+    threading.Thread(
+        target=jobs.run_forever, args=(stop_jobs, REMINDER_INTERVAL_SECONDS), name="reminders", daemon=True
+    ).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop_jobs.set()
         server.server_close()
         moto_server.stop()
         print("Stopped.", flush=True)

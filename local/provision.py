@@ -1,5 +1,5 @@
-"""What AWS provides in a deployed environment, created locally (in moto) when missing: the data table,
-the KMS key that encrypts CPR numbers and the secret keying their look-up hash. The tests use it too."""
+"""What AWS provides in a deployed environment, created locally (in moto) when missing: the data and
+audit tables, the KMS key that encrypts CPR numbers and the secret keying their look-up hash. The tests use it too."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import boto3
 from botocore.exceptions import ClientError
 
 from kommunal_pro.config import Settings
-from kommunal_pro.storage.schema import ensure_table
+from kommunal_pro.storage.schema import AUDIT_INDEXES, ensure_table
 
 
 def provision(settings: Settings, cpr_hash_key: str | None = None) -> bool:
     """Create what is missing; returns whether the table was created. Pass the CPR hash key to keep
     look-ups working across restarts against a lasting DynamoDB; by default a random one is made."""
-    created = ensure_table(boto3.client("dynamodb"), settings.table_name)
+    dynamodb = boto3.client("dynamodb")
+    created = ensure_table(dynamodb, settings.table_name)
+    ensure_table(dynamodb, settings.audit_table_name, AUDIT_INDEXES)
     _ensure_cpr_key(settings.cpr_kms_key_id)
     _ensure_hash_secret(settings.cpr_hash_key_secret_id, cpr_hash_key or secrets.token_urlsafe(48))
     return created

@@ -28,12 +28,12 @@ from moto import mock_aws
 
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.config import get_settings
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.storage.table import audit_table, data_table
 from local.provision import provision
 from tests.support import ApiClient
 
 # boto3 clients cached by the product code must be made anew inside each test's moto mock.
-_CACHED_CLIENTS = (data_table, cpr_vault._kms, cpr_vault._hash_key)
+_CACHED_CLIENTS = (data_table, audit_table, cpr_vault._kms, cpr_vault._hash_key)
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
-"""Assignments (employee module): register and find citizens, assign questionnaires, cancel assignments."""
+"""Assignments (employee module): register and find citizens, assign questionnaires, the unit's worklist;
+and the auditor's view of the audit log."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
 from kommunal_pro.assignments.models import AppointmentMove, AssignmentRequest, AssignmentView
 from kommunal_pro.assignments.service import default_service
+from kommunal_pro.audit import Access, AuditEvent
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Citizen, CitizenRegistration, CprLookup
 from kommunal_pro.citizens.service import default_citizen_service
+from kommunal_pro.review.service import Worklist
+from kommunal_pro.review.service import default_service as review_service
 
 app = create_app()
 EMPLOYEES = requires(Role.EMPLOYEE)
@@ -32,7 +36,10 @@ def find_citizen(lookup: Annotated[CprLookup, Body()]) -> Response[Citizen]:
 
 @app.get("/v1/citizens/<citizen_id>", middlewares=[EMPLOYEES])
 def get_citizen(citizen_id: ResourceId) -> Response[Citizen]:
-    return json_response(default_citizen_service().get(current_principal(app), citizen_id).public())
+    citizen = default_citizen_service().access(
+        current_principal(app), citizen_id, Access.CITIZEN_READ, f"/v1/citizens/{citizen_id}"
+    )
+    return json_response(citizen.public())
 
 
 @app.post("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
@@ -61,6 +68,23 @@ def move_appointment(
     """The consultation moved: tasks not yet answered move their answer window with it."""
     view = default_service().move_appointment(current_principal(app), citizen_id, assignment_id, move.appointment_at)
     return json_response(view)
+
+
+@app.get("/v1/units/<unit_id>/worklist", middlewares=[EMPLOYEES])
+def worklist(unit_id: ResourceId, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response[Worklist]:
+    """What the unit should look at: unreviewed responses (red, yellow, wants contact, the rest; newest
+    first) and overdue tasks. Pages with an opaque cursor."""
+    return json_response(review_service().worklist(current_principal(app), unit_id, cursor))
+
+
+@app.get("/v1/audit", middlewares=[requires(Role.AUDITOR)])
+def audit_events(
+    citizen_id: Annotated[str | None, Query(alias="citizenId", max_length=64)] = None,
+    staff: Annotated[str | None, Query(max_length=128)] = None,
+) -> Response[list[AuditEvent]]:
+    """The privacy officer's check of who read what, by citizen or by staff member, in their municipality."""
+    events = review_service().audit_events(current_principal(app), citizen_id, staff)
+    return json_response([e.model_dump(mode="json", by_alias=True) for e in events])
 
 
 lambda_handler = lambda_handler_for(app)

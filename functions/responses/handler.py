@@ -1,5 +1,7 @@
-"""Responses (citizen module): my tasks, drafts, submitting answers, my history."""
+"""Responses: the citizen answering (my tasks, drafts, submitting, my history, who read my data) and staff
+reading answers (with changes since last time), exporting them as FHIR and marking them reviewed."""
 
+import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -9,10 +11,15 @@ from kommunal_pro.api import create_app, current_principal, json_response, lambd
 from kommunal_pro.auth import Role
 from kommunal_pro.responses.models import CitizenTask, CitizenTaskDetail, Draft, DraftRequest, Receipt, Submission
 from kommunal_pro.responses.service import default_service
+from kommunal_pro.review.service import AccessLogEntry
+from kommunal_pro.review.service import default_service as review_service
+from kommunal_pro.review.views import ReviewRequest, StaffResponseView
 
 app = create_app()
 CITIZENS = requires(Role.CITIZEN)
+EMPLOYEES = requires(Role.EMPLOYEE)
 TaskId = Annotated[str, Path(min_length=1, max_length=64)]
+ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.get("/v1/me/tasks", middlewares=[CITIZENS])
@@ -47,6 +54,38 @@ def submit(
 def my_responses() -> Response[list[Receipt]]:
     receipts = default_service().my_responses(current_principal(app))
     return json_response([r.model_dump(mode="json", by_alias=True) for r in receipts])
+
+
+@app.get("/v1/me/access-log", middlewares=[CITIZENS])
+def my_access_log() -> Response[list[AccessLogEntry]]:
+    """When staff read my data, and why."""
+    entries = review_service().access_log(current_principal(app))
+    return json_response([e.model_dump(mode="json", by_alias=True) for e in entries])
+
+
+@app.get("/v1/citizens/<citizen_id>/responses", middlewares=[EMPLOYEES])
+def citizen_responses(citizen_id: ResourceId) -> Response[list[StaffResponseView]]:
+    """The citizen's answers with scores, flags and change since the previous response (audited)."""
+    views = review_service().citizen_responses(current_principal(app), citizen_id)
+    return json_response([v.model_dump(mode="json", by_alias=True) for v in views])
+
+
+@app.get("/v1/responses/<response_id>", middlewares=[EMPLOYEES])
+def read_response(response_id: ResourceId) -> Response[StaffResponseView]:
+    return json_response(review_service().response(current_principal(app), response_id))
+
+
+@app.get("/v1/responses/<response_id>/fhir", middlewares=[EMPLOYEES])
+def export_response(response_id: ResourceId) -> Response[str]:
+    """The response as a FHIR R4 QuestionnaireResponse (application/fhir+json)."""
+    resource = review_service().export(current_principal(app), response_id)
+    return Response(200, "application/fhir+json", json.dumps(resource, ensure_ascii=False))
+
+
+@app.post("/v1/responses/<response_id>/review", middlewares=[EMPLOYEES])
+def mark_reviewed(response_id: ResourceId, request: Annotated[ReviewRequest, Body()]) -> Response[StaffResponseView]:
+    """Mark the response as reviewed; it leaves the unit's worklist."""
+    return json_response(review_service().review(current_principal(app), response_id, request.comment))
 
 
 lambda_handler = lambda_handler_for(app)

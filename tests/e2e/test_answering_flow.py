@@ -1,5 +1,5 @@
-"""Issue 4's story over HTTP: a nurse registers a citizen and assigns WHO-5 weekly; the citizen answers
-and sees the computed score in the receipt."""
+"""Issues 4 and 5 over HTTP: a nurse registers a citizen and assigns WHO-5 weekly; the citizen answers and
+sees the score; the nurse works the worklist and reviews the answer; the citizen sees who read it."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
 
         (open_task, *_) = requests.get(f"{base}/v1/me/tasks", headers=citizen, timeout=10).json()
         assert open_task["status"] == "open"
-        answers = {f"who5-{n}": ["4"] for n in range(1, 6)}  # 4 × 5 = raw 20, 80 %
+        answers = {f"who5-{n}": ["1"] for n in range(1, 6)}  # 1 × 5 = raw 5, 20 %: likely depression (red)
         key = {"Idempotency-Key": str(uuid.uuid4())}
         receipt = requests.post(
             f"{base}/v1/me/tasks/{open_task['id']}/response",
@@ -65,7 +65,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             json={"answers": answers, "note": "Bedre søvn"},
         )
         assert receipt.status_code == 201, receipt.text
-        assert sorted(s["value"] for s in receipt.json()["scores"]) == [20, 80]
+        assert sorted(s["value"] for s in receipt.json()["scores"]) == [5, 20]
         again = requests.post(
             f"{base}/v1/me/tasks/{open_task['id']}/response",
             headers=citizen | key,
@@ -73,3 +73,22 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             json={"answers": answers, "note": "Bedre søvn"},
         )
         assert again.json()["responseId"] == receipt.json()["responseId"]
+
+        # Issue 5: the nurse prepares the conversation; the citizen sees who looked.
+        worklist = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
+        flagged = next(r for r in worklist["responses"] if r["responseId"] == receipt.json()["responseId"])
+        assert flagged["level"] == "red" and flagged["citizenName"] == "Mette Sørensen"
+        response = requests.get(f"{base}/v1/responses/{flagged['responseId']}", headers=nurse, timeout=10).json()
+        assert response["note"] == "Bedre søvn" and response["flags"][0]["level"] == "red"
+        reviewed = requests.post(
+            f"{base}/v1/responses/{flagged['responseId']}/review",
+            headers=nurse,
+            timeout=10,
+            json={"comment": "Ringet op"},
+        )
+        assert reviewed.status_code == 200
+        after = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
+        assert flagged["responseId"] not in [r["responseId"] for r in after["responses"]]
+        access_log = requests.get(f"{base}/v1/me/access-log", headers=citizen, timeout=10).json()
+        assert {"response.read", "worklist.read", "response.review"} <= {e["action"] for e in access_log}
+        assert all(e["unit"] == "sundhedscenter-nord" for e in access_log if e["action"] == "response.read")

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk.assertions import Template
 
 from infra.app import build_app, cdk_json_context, stack_name
@@ -31,6 +33,23 @@ class Synthesised:
     @property
     def name(self) -> str:
         return self.config.name
+
+    @cached_property
+    def resources(self) -> dict[str, Any]:
+        return self.template.to_json()["Resources"]
+
+    @cached_property
+    def construct_paths(self) -> dict[str, str]:
+        """The construct path (below the stack) of each resource, by logical id."""
+        stack = self.stack
+        return {
+            stack.resolve(element.logical_id): element.node.path.split("/", 1)[1]
+            for element in stack.node.find_all()
+            if CfnResource.is_cfn_resource(element)
+        }
+
+    def find(self, type_: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.template.find_resources(type_, {"Properties": props} if props else None)
 
 
 def _violations(outdir: Path) -> str:

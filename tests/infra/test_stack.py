@@ -26,6 +26,15 @@ def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return next(iter(resources.items()))
 
 
+def _table_id(template: Template, kind: str = "data") -> str:
+    """The data table (every index of the schema) or the audit table (its own indexes, a resource policy)."""
+    tables = _resources(template, "AWS::DynamoDB::Table")
+    audit = [logical_id for logical_id, table in tables.items() if "ResourcePolicy" in table["Properties"]]
+    data = [logical_id for logical_id in tables if logical_id not in audit]
+    (table_id,) = audit if kind == "audit" else data
+    return table_id
+
+
 def _get_att_targets(value: Any) -> Iterator[str]:
     """The logical ids a property value refers to with Fn::GetAtt."""
     if isinstance(value, dict):
@@ -238,7 +247,7 @@ def test_cors_preflight_allows_only_the_configured_origins(synthesised: Synthesi
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
 def test_http_function_runs_with_the_layer_tracing_and_environment(synthesised: Synthesised, name: str) -> None:
     template, config = synthesised.template, synthesised.config
-    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
+    table_id = _table_id(template)
     layer_id = _only(_resources(template, "AWS::Lambda::LayerVersion"))[0]
     template.has_resource_properties(
         "AWS::Lambda::Function",
@@ -282,12 +291,12 @@ def test_every_log_group_expires_and_is_encrypted(synthesised: Synthesised) -> N
 
 READ_WRITE = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
 TRANSACTIONAL = [*READ_WRITE, "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
-# What each function may do with the table, on which indexes, and with the CPR key: least privilege.
+# What each function may do with the table, on which indexes, with the CPR key, and whether it audits.
 GRANTS = {
-    "organisations": (READ_WRITE, [GSI1.name], []),
-    "questionnaires": (READ_WRITE, [GSI1.name], []),
-    "assignments": (TRANSACTIONAL, [GSI1.name], ["kms:Encrypt", "kms:Decrypt"]),
-    "responses": (TRANSACTIONAL, [GSI1.name, LOGIN.name], ["kms:Decrypt"]),
+    "organisations": (READ_WRITE, [GSI1.name], [], False),
+    "questionnaires": (READ_WRITE, [GSI1.name], [], False),
+    "assignments": (TRANSACTIONAL, [GSI1.name], ["kms:Encrypt", "kms:Decrypt"], True),
+    "responses": (TRANSACTIONAL, [GSI1.name, LOGIN.name], ["kms:Decrypt"], True),
 }
 
 
@@ -306,17 +315,34 @@ def test_http_functions_get_exactly_their_table_actions_indexes_and_cpr_key_use(
     synthesised: Synthesised, name: str
 ) -> None:
     template = synthesised.template
-    table_arn = {"Fn::GetAtt": [_only(_resources(template, "AWS::DynamoDB::Table"))[0], "Arn"]}
-    actions, indexes, cpr_actions = GRANTS[name]
+    table_arn = {"Fn::GetAtt": [_table_id(template), "Arn"]}
+    audit_arn = {"Fn::GetAtt": [_table_id(template, "audit"), "Arn"]}
+    actions, indexes, cpr_actions, audits = GRANTS[name]
     statements = _statements(template, name)
-    table_statement = next(s for s in statements if str(s["Action"]).startswith("['dynamodb:"))
+    table_statement, *audit_statements = (s for s in statements if str(s["Action"]).startswith("['dynamodb:"))
     assert table_statement["Action"] == actions
-    assert table_statement["Resource"] == [table_arn, *({"Fn::Join": ["", [table_arn, f"/index/{i}"]]} for i in indexes)]
-    granted_kms = [a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-                   if a in ("kms:Encrypt", "kms:Decrypt") and "Condition" not in s]
+    assert table_statement["Resource"] == [
+        table_arn,
+        *({"Fn::Join": ["", [table_arn, f"/index/{i}"]]} for i in indexes),
+    ]
+    granted_kms = [
+        a
+        for s in statements
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        if a in ("kms:Encrypt", "kms:Decrypt") and "Condition" not in s
+    ]
     assert granted_kms == cpr_actions
     reads_secret = any(s["Action"] == "secretsmanager:GetSecretValue" for s in statements)
     assert reads_secret == bool(cpr_actions)
+    # The audit log is append-only: add and query events, on the audit table and its index, nothing else.
+    expected_audit = [
+        {
+            "Action": ["dynamodb:PutItem", "dynamodb:Query"],
+            "Effect": "Allow",
+            "Resource": [audit_arn, {"Fn::Join": ["", [audit_arn, f"/index/{GSI1.name}"]]}],
+        }
+    ]
+    assert audit_statements == (expected_audit if audits else [])
 
 
 def test_no_policy_allows_a_scan_or_a_wildcard_table_action(synthesised: Synthesised) -> None:
@@ -332,7 +358,7 @@ def test_no_policy_allows_a_scan_or_a_wildcard_table_action(synthesised: Synthes
 
 def test_reference_data_is_seeded_after_the_table_is_created(synthesised: Synthesised) -> None:
     template = synthesised.template
-    table_id = _only(_resources(template, "AWS::DynamoDB::Table"))[0]
+    table_id = _table_id(template)
     seed_id = _function_id(template, "seed", handler="handler.lambda_handler")
     _, trigger = _only(template.find_resources("Custom::Trigger"))
     version = template.to_json()["Resources"][trigger["Properties"]["HandlerArn"]["Ref"]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ import boto3
 import pytest
 
 from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.audit import AuditLog
 from kommunal_pro.auth import Role, principal_from_event
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.citizens.service import CitizenService
@@ -166,33 +166,38 @@ def test_a_missing_or_malformed_idempotency_key_is_400(api: ApiClient, who5_task
 
 
 def test_two_concurrent_submissions_store_exactly_one_response(api: ApiClient, who5_task: dict, seeded: Any) -> None:
-    """Two devices submit at the same moment with different keys: one receipt, one conflict, one response."""
+    """Two devices submit at the same moment with different keys, in the worst interleaving: both have seen
+    the task open, then the second commits just before the first writes. The conditional transaction must
+    refuse the first (409), and exactly one response exists. (moto's in-process backend is not atomic
+    across threads, so the race is staged deterministically instead of with threads.)"""
     principal = principal_from_event(proxy_event("POST", "/", resource="/", claims=HANNE))
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    second = _service(seeded, ResponseRepository(seeded))
 
-    def submit(key: str) -> None:
-        table = boto3.resource("dynamodb").Table(get_settings().table_name)  # boto3 resources are per thread
-        service = CitizenResponseService(
-            citizens=CitizenService(CitizenRepository(table), MunicipalityService(MunicipalityRepository(table))),
-            assignments=AssignmentRepository(table),
-            questionnaires=QuestionnaireRepository(table),
-            responses=ResponseRepository(table),
-        )
-        barrier.wait()
-        try:
-            service.submit(principal, who5_task["id"], Submission(answers=LOW_WELLBEING), key)
-            outcomes.append("stored")
-        except Conflict:
-            outcomes.append("conflict")
+    class SecondDeviceCommitsFirst(ResponseRepository):
+        def submit(self, *args: Any, **kwargs: Any) -> None:
+            second.submit(principal, who5_task["id"], Submission(answers=LOW_WELLBEING), "device-2-submission")
+            super().submit(*args, **kwargs)
 
-    threads = [threading.Thread(target=submit, args=(f"device-{n}-submission",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["conflict", "stored"]
+    first = _service(seeded, SecondDeviceCommitsFirst(seeded))
+    with pytest.raises(Conflict, match="already been answered"):
+        first.submit(principal, who5_task["id"], Submission(answers=LOW_WELLBEING), "device-1-submission")
     assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
+    task = api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body
+    assert task["status"] == "completed"
+
+
+def _service(table: Any, responses: ResponseRepository) -> CitizenResponseService:
+    return CitizenResponseService(
+        citizens=CitizenService(
+            CitizenRepository(table),
+            MunicipalityService(MunicipalityRepository(table)),
+            AuditLog(boto3.resource("dynamodb").Table(get_settings().audit_table_name)),
+            AssignmentRepository(table),
+        ),
+        assignments=AssignmentRepository(table),
+        questionnaires=QuestionnaireRepository(table),
+        responses=responses,
+    )
 
 
 def test_another_citizens_task_does_not_exist_for_me(api: ApiClient, who5_task: dict) -> None:

@@ -8,6 +8,7 @@ An assignment and all its tasks are written in one transaction (hence at most 99
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -17,20 +18,28 @@ from kommunal_pro.assignments.models import Assignment, Task
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
 from kommunal_pro.errors import Conflict
-from kommunal_pro.storage.schema import GSI1, PK, SK, key
+from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, key
 from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
 
 MAX_TASKS_PER_ASSIGNMENT = 99  # one transaction holds at most 100 items: the assignment and its tasks
 
 
-def task_item(task: Task) -> dict[str, Any]:
+def task_item(task: Task, **due: str) -> dict[str, Any]:
+    """A task; while pending it is also on its unit's list by due time (for the worklist's overdue tasks)."""
     return to_item(
         task,
         PK=citizen_pk(task.municipality, task.citizen_id),
         SK=f"TASK#{task.id}",
         GSI1PK=key(task.municipality, "ASSIGNMENT", task.assignment_id),
         GSI1SK=f"{task.opens_at.isoformat()}#{task.id}",
+        GSI2PK=unit_tasks_pk(task.municipality, task.unit_id),
+        GSI2SK=f"{task.due_at.isoformat()}#{task.id}",
+        **due,
     )
+
+
+def unit_tasks_pk(tenant: str, unit_id: str) -> str:
+    return key(tenant, "UNIT", unit_id, "TASKS")
 
 
 def task_key(tenant: str, citizen_id: str, task_id: str) -> dict[str, str]:
@@ -41,9 +50,13 @@ class AssignmentRepository:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def add(self, assignment: Assignment, tasks: list[Task]) -> None:
+    def add(self, assignment: Assignment, tasks: list[Task], due: dict[str, dict[str, str]]) -> None:
+        """`due`: each task's Due index attributes by task id (kommunal_pro.notifications.due)."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
-        items = [to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"), *map(task_item, tasks)]
+        items = [
+            to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
+            *(task_item(t, **due.get(t.id, {})) for t in tasks),
+        ]
         self._table.meta.client.transact_write_items(
             TransactItems=[
                 {
@@ -97,7 +110,7 @@ class AssignmentRepository:
                 "Update": {
                     "TableName": self._table.name,
                     "Key": task_key(t.municipality, t.citizen_id, t.id),
-                    "UpdateExpression": "SET #state = :cancelled",
+                    "UpdateExpression": "SET #state = :cancelled REMOVE GSI2PK, GSI2SK, DuePK, DueSK",
                     "ConditionExpression": "#state = :pending",
                     "ExpressionAttributeNames": {"#state": "state"},
                     "ExpressionAttributeValues": {
@@ -117,8 +130,9 @@ class AssignmentRepository:
                 ) from None
             raise
 
-    def reschedule(self, assignment: Assignment, moved: list[Task]) -> None:
-        """Store the moved appointment and its still pending tasks' new windows, all or nothing."""
+    def reschedule(self, assignment: Assignment, moved: list[Task], due: dict[str, dict[str, str]]) -> None:
+        """Store the moved appointment and its still pending tasks' new windows (and Due index attributes, as
+        in `add`), all or nothing."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
         writes: list[dict[str, Any]] = [
             {
@@ -134,7 +148,7 @@ class AssignmentRepository:
                 {
                     "Put": {
                         "TableName": self._table.name,
-                        "Item": task_item(task),
+                        "Item": task_item(task, **due.get(task.id, {})),
                         "ConditionExpression": "#state = :pending",
                         "ExpressionAttributeNames": {"#state": "state"},
                         "ExpressionAttributeValues": {":pending": str(TaskState.PENDING)},
@@ -149,6 +163,14 @@ class AssignmentRepository:
             if is_conditional_failure(error):
                 raise _changed_meanwhile() from None
             raise
+
+    def pending_due_between(self, tenant: str, unit_id: str, start: datetime, end: datetime) -> list[Task]:
+        """A unit's unanswered tasks whose due time lies in [start, end): overdue or missed ones."""
+        condition = Key(GSI2.partition_key).eq(unit_tasks_pk(tenant, unit_id)) & Key(GSI2.sort_key).between(
+            start.isoformat(), end.isoformat()
+        )
+        items = query_all(self._table, IndexName=GSI2.name, KeyConditionExpression=condition)
+        return [from_item(Task, item) for item in items]
 
     def _query_citizen(self, tenant: str, citizen_id: str, prefix: str) -> list[dict[str, Any]]:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)

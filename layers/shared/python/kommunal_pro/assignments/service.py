@@ -21,11 +21,13 @@ from kommunal_pro.assignments.schedule import (
     expires_at,
     reschedule_appointment,
 )
+from kommunal_pro.audit import Access
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kommunal_pro.models import utc_now
+from kommunal_pro.notifications.due import due_attributes, next_message
 from kommunal_pro.notifications.timeline import ReminderPolicy, plan_messages
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
 from kommunal_pro.organisations.repository import MunicipalityRepository
@@ -50,7 +52,9 @@ class AssignmentService:
         self._municipalities = municipalities
 
     def assign(self, principal: Principal, citizen_id: str, request: AssignmentRequest) -> AssignmentView:
-        citizen = self._citizens.get(principal, citizen_id)
+        citizen = self._citizens.access(
+            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments", unit_scoped=False
+        )
         if request.unit_id not in principal.units:
             raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
         if not citizen.consent.given:
@@ -99,11 +103,14 @@ class AssignmentService:
             )
             for occurrence in occurrences
         ]
-        self._assignments.add(assignment, tasks)
-        return self._view(assignment, tasks, citizen, settings)
+        view = self._view(assignment, tasks, citizen, settings)
+        self._assignments.add(assignment, tasks, _due(view))
+        return view
 
     def list(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
-        citizen = self._citizens.get(principal, citizen_id)
+        citizen = self._citizens.access(
+            principal, citizen_id, Access.ASSIGNMENTS_READ, f"/v1/citizens/{citizen_id}/assignments"
+        )
         settings = self._municipalities.get(principal, citizen.municipality).settings
         tasks = self._assignments.tasks_of_citizen(citizen.municipality, citizen.id)
         return [
@@ -113,7 +120,9 @@ class AssignmentService:
 
     def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
         """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""
-        citizen = self._citizens.get(principal, citizen_id)
+        citizen = self._citizens.access(
+            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
+        )
         assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
         if assignment is None:
             raise NotFound("Tildelingen findes ikke (no such assignment)")
@@ -134,7 +143,9 @@ class AssignmentService:
         self, principal: Principal, citizen_id: str, assignment_id: str, appointment_at: datetime
     ) -> AssignmentView:
         """The answer window follows the booking: tasks not yet answered move with the appointment."""
-        citizen = self._citizens.get(principal, citizen_id)
+        citizen = self._citizens.access(
+            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
+        )
         assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
         if assignment is None:
             raise NotFound("Tildelingen findes ikke (no such assignment)")
@@ -158,9 +169,10 @@ class AssignmentService:
             if t.state is TaskState.PENDING
         ]
         changed = assignment.model_copy(update={"schedule": schedule})
-        self._assignments.reschedule(changed, moved)
         by_id = {t.id: t for t in moved}
-        return self._view(changed, [by_id.get(t.id, t) for t in tasks], citizen, settings)
+        view = self._view(changed, [by_id.get(t.id, t) for t in tasks], citizen, settings)
+        self._assignments.reschedule(changed, moved, _due(view))
+        return view
 
     @staticmethod
     def _view(
@@ -186,12 +198,17 @@ def task_view(task: Task, now: datetime, policy: ReminderPolicy, channel: Remind
     return TaskView(**task.model_dump(), status=status, planned_messages=planned)
 
 
+def _due(view: AssignmentView) -> dict[str, dict[str, str]]:
+    """Each task's Due index attributes: where the reminder job finds its first planned message."""
+    return {t.id: due_attributes(t, next_message(t.planned_messages)) for t in view.tasks}
+
+
 def reminder_channel(citizen: StoredCitizen, settings: MunicipalitySettings) -> ReminderChannel | None:
     """The citizen's preferred channel if the municipality allows it and we have the address; else the first
-    allowed channel we can reach them on; None when there is none or consent is withdrawn."""
+    allowed channel we can reach them on; None when there is none, consent is withdrawn or they opted out."""
     reachable = {ReminderChannel.EMAIL: citizen.email, ReminderChannel.SMS: citizen.mobile}
     allowed = [c for c in settings.reminder_channels if reachable.get(c)]
-    if not citizen.consent.given or not allowed:
+    if not citizen.consent.given or citizen.reminders_opted_out or not allowed:
         return None
     return citizen.preferred_channel if citizen.preferred_channel in allowed else allowed[0]
 

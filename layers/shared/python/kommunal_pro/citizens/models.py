@@ -64,6 +64,7 @@ class Citizen(ApiModel):
     preferred_channel: ReminderChannel | None
     language: Language
     consent: Consent
+    reminders_opted_out: bool = Field(False, description="The citizen has asked for no reminders")
     created_at: datetime
     created_by: str
     version: int = 1

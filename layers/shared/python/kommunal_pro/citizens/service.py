@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.audit import Access, AuditLog, audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.citizens.models import Citizen, CitizenRegistration, Consent, CprLookup, StoredCitizen
@@ -17,9 +19,17 @@ from kommunal_pro.storage.table import data_table
 
 
 class CitizenService:
-    def __init__(self, repository: CitizenRepository, municipalities: MunicipalityService) -> None:
+    def __init__(
+        self,
+        repository: CitizenRepository,
+        municipalities: MunicipalityService,
+        audit: AuditLog,
+        assignments: AssignmentRepository,
+    ) -> None:
         self._repository = repository
         self._municipalities = municipalities
+        self._audit = audit
+        self._assignments = assignments
 
     def register(self, principal: Principal, registration: CitizenRegistration) -> Citizen:
         tenant = _staff_tenant(principal)
@@ -43,6 +53,7 @@ class CitizenService:
                 "Borgeren er allerede registreret i kommunen (the citizen is already registered)",
                 citizenId=duplicate.existing_id,
             ) from None
+        self._audit.record(principal, Access.CITIZEN_REGISTER, citizen.id, "/v1/citizens")
         return citizen.public()
 
     def search(self, principal: Principal, lookup: CprLookup) -> Citizen:
@@ -52,13 +63,27 @@ class CitizenService:
         citizen = self._repository.get(tenant, citizen_id) if citizen_id else None
         if citizen is None:
             raise NotFound("Ingen borger med dette CPR-nummer i kommunen (no citizen with this CPR number)")
+        self._audit.record(principal, Access.CITIZEN_SEARCH, citizen.id, "/v1/citizens/search")
         return citizen.public()
 
-    def get(self, principal: Principal, citizen_id: str) -> StoredCitizen:
+    def access(
+        self, principal: Principal, citizen_id: str, action: Access, resource: str, *, unit_scoped: bool = True
+    ) -> StoredCitizen:
+        """A citizen of the caller's municipality, the access audited. Where the municipality limits staff
+        to their own units' citizens, a citizen with no assignment in the caller's units is not found;
+        assigning is not so limited, as that is how a citizen comes into a unit's care."""
         citizen = self._repository.get(_staff_tenant(principal), citizen_id)
-        if citizen is None:
+        if citizen is None or (unit_scoped and not self._in_callers_units(principal, citizen)):
             raise NotFound("Borgeren findes ikke (no such citizen)")
+        self._audit.record(principal, action, citizen.id, resource)
         return citizen
+
+    def _in_callers_units(self, principal: Principal, citizen: StoredCitizen) -> bool:
+        settings = self._municipalities.get(principal, citizen.municipality).settings
+        if not settings.unit_scoped_visibility:
+            return True
+        units = {a.unit_id for a in self._assignments.assignments(citizen.municipality, citizen.id)}
+        return bool(units & set(principal.units))
 
     def own_records(self, principal: Principal) -> list[StoredCitizen]:
         """A logged-in citizen's records in every enabled municipality where they are registered."""
@@ -79,4 +104,9 @@ def _staff_tenant(principal: Principal) -> str:
 
 def default_citizen_service() -> CitizenService:
     table = data_table()
-    return CitizenService(CitizenRepository(table), MunicipalityService(MunicipalityRepository(table)))
+    return CitizenService(
+        CitizenRepository(table),
+        MunicipalityService(MunicipalityRepository(table)),
+        audit_log(),
+        AssignmentRepository(table),
+    )

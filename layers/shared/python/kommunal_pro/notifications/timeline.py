@@ -19,7 +19,6 @@ of its notification id (task + number), and a rerun job must not send twice. The
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -68,16 +67,13 @@ def plan_messages(
 ) -> list[PlannedMessage]:
     """The messages for one task on one channel, in send order (see the module docstring for the rules)."""
     opens_at, due_at, expires_at = (t.astimezone(UTC) for t in (opens_at, due_at, expires_at))
-    send: Callable[[datetime], datetime] = (
-        (lambda t: _after_quiet_hours(t, policy)) if channel in policy.quiet_channels else (lambda t: t)
-    )
-    invitation = send(opens_at)
+    invitation = send_time(opens_at, policy, channel)
     not_before = invitation if policy.invitation else opens_at
     planned: list[tuple[datetime, MessageKind]] = [
         (due_at - timedelta(hours=h), "reminder") for h in policy.before_due_hours
     ]
     planned += [(due_at + timedelta(hours=h), "overdue") for h in policy.after_due_hours]
-    moved = sorted({(send(t), kind) for t, kind in planned if t > opens_at})
+    moved = sorted({(send_time(t, policy, channel), kind) for t, kind in planned if t > opens_at})
     deadline = {"reminder": due_at, "overdue": expires_at}
     reminders = [(t, kind) for t, kind in moved if not_before < t < deadline[kind]][: policy.max_reminders]
     plan: list[PlannedMessage] = []
@@ -85,6 +81,11 @@ def plan_messages(
         plan.append(PlannedMessage(number=0, kind="invitation", send_at=invitation))
     plan += [PlannedMessage(number=n, kind=kind, send_at=t) for n, (t, kind) in enumerate(reminders, start=1)]
     return plan
+
+
+def send_time(instant: datetime, policy: ReminderPolicy, channel: str) -> datetime:
+    """When a message meant for `instant` may go out on `channel`: then, or after the quiet hours it falls in."""
+    return _after_quiet_hours(instant, policy) if channel in policy.quiet_channels else instant
 
 
 def _after_quiet_hours(instant: datetime, policy: ReminderPolicy) -> datetime:

@@ -28,6 +28,10 @@ class MunicipalitySettings(ApiModel):
     )
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
     grace_period_days: int = Field(7, ge=0, le=90, description="Days after the due time before a task expires")
+    unit_scoped_visibility: bool = Field(False, description="Staff see only citizens assigned in their own units")
+    access_log_shows_staff_names: bool = Field(
+        False, description="Citizens see the names of staff who read their data (otherwise the unit)"
+    )
 
 
 class Municipality(ApiModel):
@@ -51,6 +55,8 @@ class MunicipalityPatch(ApiModel):
     reminder_channels: list[ReminderChannel] | None = None
     reminder_policy: ReminderPolicy | None = None
     grace_period_days: int | None = Field(None, ge=0, le=90)
+    unit_scoped_visibility: bool | None = None
+    access_log_shows_staff_names: bool | None = None
 
     @field_validator("reminder_channels")
     @classmethod

@@ -58,6 +58,13 @@ class MunicipalityService:
         if principal.municipality not in self.enabled_codes([principal.municipality]):
             raise not_enabled(principal.municipality)
 
+    def get_settings(self, code: str) -> MunicipalitySettings:
+        """A municipality's settings, for code paths acting on its behalf (not a staff read)."""
+        municipality = self._repository.get(code)
+        if municipality is None:
+            raise NotFound(f"Kommune {code} findes ikke (no municipality with code {code})")
+        return municipality.settings
+
     def enabled_codes(self, codes: list[str]) -> set[str]:
         return {code for code in codes if (m := self._repository.get(code)) is not None and m.enabled}
 

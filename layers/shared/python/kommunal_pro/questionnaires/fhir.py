@@ -227,6 +227,11 @@ def import_questionnaire(resource: dict, *, base_url: str = DEFAULT_BASE_URL) ->
     return ImportResult(definition=definition, report=notes)
 
 
+def questionnaire_url(questionnaire_id: str, *, base_url: str = DEFAULT_BASE_URL) -> str:
+    """The canonical url export gives a questionnaire; with `|<version>` it names one exported version."""
+    return f"{base_url}/Questionnaire/{questionnaire_id}"
+
+
 def export_questionnaire(
     definition: QuestionnaireDefinition,
     *,
@@ -257,7 +262,7 @@ def export_questionnaire(
             "extension": [{"url": SCORING_EXTENSION, "valueString": json.dumps(scoring, ensure_ascii=False)}]
             if scoring
             else [],
-            "url": f"{base_url}/Questionnaire/{questionnaire_id}",
+            "url": questionnaire_url(questionnaire_id, base_url=base_url),
             "version": str(version),
             "name": definition.name,
             **_text_json("title", definition.title),

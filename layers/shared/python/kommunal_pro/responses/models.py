@@ -33,6 +33,23 @@ class Draft(ApiModel):
     saved_at: datetime
 
 
+class Review(ApiModel):
+    by: str
+    by_name: str | None
+    at: datetime
+    comment: str | None
+
+
+class HeadlineChange(ApiModel):
+    """The headline scale's value and its change since the previous response, fixed when submitted."""
+
+    scale_id: str
+    name: Text
+    value: float | None
+    previous_value: float | None
+    delta: float | None
+
+
 class StoredResponse(ApiModel):
     id: str
     municipality: Tenant
@@ -47,6 +64,9 @@ class StoredResponse(ApiModel):
     note: str | None
     wants_contact: bool
     submitted_at: datetime
+    citizen_name: str | None = None
+    headline: HeadlineChange | None = None
+    reviewed: Review | None = None
 
 
 class ScaleForCitizen(ApiModel):

@@ -18,9 +18,11 @@ from botocore.exceptions import ClientError
 from kommunal_pro.assignments.repository import task_key
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
-from kommunal_pro.responses.models import Draft, Receipt, StoredResponse
-from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+from kommunal_pro.questionnaires.model import FlagLevel
+from kommunal_pro.questionnaires.versions import VersionRef
+from kommunal_pro.responses.models import Draft, Receipt, Review, StoredResponse
+from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, TTL_ATTRIBUTE, key
+from kommunal_pro.storage.table import from_item, is_conditional_failure, is_transaction_conflict, query_all, to_item
 
 IDEMPOTENCY_DAYS = 7
 _PENDING = {
@@ -30,6 +32,14 @@ _PENDING = {
 }
 
 
+class AlreadyReviewed(Exception):
+    """Someone reviewed the response first."""
+
+
+class Contention(Exception):
+    """A concurrent transaction on the same items won this time; the caller may try again."""
+
+
 class TaskNotPending(Exception):
     """The task was completed or cancelled by someone else first."""
 
@@ -37,6 +47,18 @@ class TaskNotPending(Exception):
 def response_sk(response: StoredResponse) -> str:
     q = response.questionnaire
     return f"RESPONSE#{q.tenant}#{q.questionnaire_id}#{response.submitted_at.isoformat()}#{response.id}"
+
+
+def worklist_keys(response: StoredResponse) -> dict[str, str]:
+    """Unreviewed responses on their unit's worklist: red flags first, then yellow, then "I would like to be
+    contacted", then the rest; newest first within each (an inverted timestamp sorts ascending)."""
+    level = response.scores.level
+    rank = 0 if level is FlagLevel.RED else 1 if level is FlagLevel.YELLOW else 2 if response.wants_contact else 3
+    newest_first = f"{10**10 - int(response.submitted_at.timestamp()):010d}"
+    return {
+        "GSI2PK": key(response.municipality, "UNIT", response.unit_id, "WORKLIST"),
+        "GSI2SK": f"{rank}#{newest_first}#{response.id}",
+    }
 
 
 def _draft_key(tenant: str, citizen_id: str, task_id: str) -> dict[str, str]:
@@ -85,6 +107,7 @@ class ResponseRepository:
             SK=response_sk(response),
             GSI1PK=key(tenant, "RESPONSE", response.id),
             GSI1SK="RESPONSE",
+            **worklist_keys(response),
         )
         idempotency_item = {
             **_idempotency_key(tenant, citizen_id, idempotency_key),
@@ -102,7 +125,8 @@ class ResponseRepository:
                         "TableName": self._table.name,
                         "Key": task_key(tenant, citizen_id, response.task_id),
                         **_PENDING,
-                        "UpdateExpression": "SET #state = :completed, response_id = :response, completed_at = :at",
+                        "UpdateExpression": "SET #state = :completed, response_id = :response, completed_at = :at "
+                        "REMOVE GSI2PK, GSI2SK, DuePK, DueSK",
                         "ExpressionAttributeValues": {
                             **_PENDING["ExpressionAttributeValues"],
                             ":completed": str(TaskState.COMPLETED),
@@ -119,10 +143,45 @@ class ResponseRepository:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with("RESPONSE#")
         return [from_item(StoredResponse, i) for i in query_all(self._table, KeyConditionExpression=condition)]
 
+    def history(self, tenant: str, citizen_id: str, questionnaire: VersionRef) -> list[StoredResponse]:
+        """The citizen's responses to one questionnaire (any version), oldest first."""
+        prefix = f"RESPONSE#{questionnaire.tenant}#{questionnaire.questionnaire_id}#"
+        condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)
+        return [from_item(StoredResponse, i) for i in query_all(self._table, KeyConditionExpression=condition)]
+
     def by_id(self, tenant: str, response_id: str) -> StoredResponse | None:
         condition = Key(GSI1.partition_key).eq(key(tenant, "RESPONSE", response_id))
         items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
         return from_item(StoredResponse, items[0]) if items else None
+
+    def mark_reviewed(self, response: StoredResponse, review: Review) -> None:
+        """Record the review once; the response leaves its unit's worklist."""
+        try:
+            self._table.update_item(
+                Key={PK: citizen_pk(response.municipality, response.citizen_id), SK: response_sk(response)},
+                UpdateExpression="SET reviewed = :review REMOVE GSI2PK, GSI2SK",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(reviewed.#at)",
+                ExpressionAttributeNames={"#at": "at"},
+                ExpressionAttributeValues={":review": to_item(review)},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise AlreadyReviewed from None
+            raise
+
+    def worklist_page(
+        self, tenant: str, unit_id: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[StoredResponse], dict[str, Any] | None]:
+        """One page of a unit's unreviewed responses in worklist order, and where the next page starts."""
+        query: dict[str, Any] = {
+            "IndexName": GSI2.name,
+            "KeyConditionExpression": Key(GSI2.partition_key).eq(key(tenant, "UNIT", unit_id, "WORKLIST")),
+            "Limit": limit,
+        }
+        if start:
+            query["ExclusiveStartKey"] = start
+        page = self._table.query(**query)
+        return [from_item(StoredResponse, item) for item in page["Items"]], page.get("LastEvaluatedKey")
 
     def _transact(self, writes: list[dict[str, Any]]) -> None:
         try:
@@ -130,4 +189,6 @@ class ResponseRepository:
         except ClientError as error:
             if is_conditional_failure(error):
                 raise TaskNotPending from None
+            if is_transaction_conflict(error):
+                raise Contention from None
             raise

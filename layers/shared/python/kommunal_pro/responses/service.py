@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,18 +17,19 @@ from kommunal_pro.errors import BadRequest, Conflict, InvalidInput, NotFound
 from kommunal_pro.models import utc_now
 from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
-from kommunal_pro.questionnaires.scoring import score
+from kommunal_pro.questionnaires.scoring import ScoreResult, score
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion, VersionRef
 from kommunal_pro.responses.localized import citizen_questionnaire, feedback_for_citizen, scores_for_citizen
 from kommunal_pro.responses.models import (
     CitizenTask,
     CitizenTaskDetail,
     Draft,
+    HeadlineChange,
     Receipt,
     StoredResponse,
     Submission,
 )
-from kommunal_pro.responses.repository import ResponseRepository, TaskNotPending
+from kommunal_pro.responses.repository import Contention, ResponseRepository, TaskNotPending
 from kommunal_pro.storage.table import data_table
 
 ANSWERABLE = frozenset({TaskStatus.OPEN, TaskStatus.OVERDUE})
@@ -41,6 +43,7 @@ _LIST_ORDER = [
     TaskStatus.CANCELLED,
 ]
 DRAFT_KEPT_AFTER_EXPIRY = timedelta(days=1)
+SUBMIT_ATTEMPTS = 3
 
 
 class CitizenResponseService:
@@ -114,16 +117,22 @@ class CitizenResponseService:
             note=submission.note or None,
             wants_contact=submission.wants_contact,
             submitted_at=utc_now(),
+            citizen_name=record.name,
+            headline=self._headline(record, task, scores),
         )
         receipt = self._receipt(response, version, record.language)
-        try:
-            self._responses.submit(response, receipt, key, fingerprint)
-        except TaskNotPending:
-            # Another submission got there first: the same one retried concurrently, or a different one.
-            if replayed := self._replay(record, key, fingerprint):
-                return replayed
-            raise _already_answered() from None
-        return receipt
+        for attempt in range(SUBMIT_ATTEMPTS):
+            try:
+                self._responses.submit(response, receipt, key, fingerprint)
+                return receipt
+            except Contention:
+                time.sleep(0.05 * (attempt + 1))  # a concurrent transaction held the task; it may have failed
+            except TaskNotPending:
+                break
+        # Another submission got there first: the same one retried concurrently, or a different one.
+        if replayed := self._replay(record, key, fingerprint):
+            return replayed
+        raise _already_answered()
 
     def my_responses(self, principal: Principal) -> list[Receipt]:
         receipts = []
@@ -133,6 +142,17 @@ class CitizenResponseService:
                 if version is not None:
                     receipts.append(self._receipt(response, version, record.language))
         return sorted(receipts, key=lambda r: r.submitted_at, reverse=True)
+
+    def _headline(self, record: StoredCitizen, task: Task, scores: ScoreResult) -> HeadlineChange | None:
+        """What a worklist row shows: the headline scale now and since the previous response."""
+        scale = next((s for s in scores.scales if s.headline), None)
+        if scale is None:
+            return None
+        history = self._responses.history(record.municipality, record.id, task.questionnaire)
+        previous = next((s for s in history[-1].scores.scales if s.id == scale.id), None) if history else None
+        before = previous.value if previous else None
+        delta = None if scale.value is None or before is None else round(scale.value - before, 6)
+        return HeadlineChange(scale_id=scale.id, name=scale.name, value=scale.value, previous_value=before, delta=delta)
 
     def _replay(self, record: StoredCitizen, key: str, fingerprint: str) -> Receipt | None:
         stored = self._responses.replay(record.municipality, record.id, key)

@@ -34,6 +34,8 @@ LOGIN = Index("Login", "LoginPK", "LoginSK", "citizen login across municipalitie
 DUE = Index("Due", "DuePK", "DueSK", "the reminder job's platform-wide due items")
 
 INDEXES: tuple[Index, ...] = (GSI1, GSI2, LOGIN, DUE)
+# The audit table (append-only, see kommunal_pro.audit): events by citizen in the table, by staff in GSI1.
+AUDIT_INDEXES: tuple[Index, ...] = (GSI1,)
 
 
 def key(tenant: str, *parts: str) -> str:
@@ -43,16 +45,16 @@ def key(tenant: str, *parts: str) -> str:
     return SEPARATOR.join((tenant, *parts))
 
 
-def key_attributes() -> list[str]:
-    return [PK, SK, *(attr for index in INDEXES for attr in (index.partition_key, index.sort_key))]
+def key_attributes(indexes: tuple[Index, ...] = INDEXES) -> list[str]:
+    return [PK, SK, *(attr for index in indexes for attr in (index.partition_key, index.sort_key))]
 
 
-def create_table_request(table_name: str) -> dict[str, Any]:
+def create_table_request(table_name: str, indexes: tuple[Index, ...] = INDEXES) -> dict[str, Any]:
     """The CreateTable request for the local runner and tests (CDK maps the same definition itself)."""
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in key_attributes()],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in key_attributes(indexes)],
         "KeySchema": [{"AttributeName": PK, "KeyType": "HASH"}, {"AttributeName": SK, "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
             {
@@ -63,16 +65,16 @@ def create_table_request(table_name: str) -> dict[str, Any]:
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
-            for index in INDEXES
+            for index in indexes
         ],
     }
 
 
-def ensure_table(client: Any, table_name: str) -> bool:
+def ensure_table(client: Any, table_name: str, indexes: tuple[Index, ...] = INDEXES) -> bool:
     """Create the table (and its TTL setting) unless it exists. Returns whether it was created."""
     if table_name in _existing_tables(client):
         return False
-    client.create_table(**create_table_request(table_name))
+    client.create_table(**create_table_request(table_name, indexes))
     client.get_waiter("table_exists").wait(TableName=table_name)
     client.update_time_to_live(
         TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}

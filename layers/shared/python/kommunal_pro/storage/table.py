@@ -23,6 +23,17 @@ def data_table() -> Any:
     return boto3.resource("dynamodb").Table(get_settings().table_name)
 
 
+@lru_cache(maxsize=1)
+def audit_table() -> Any:
+    return boto3.resource("dynamodb").Table(get_settings().audit_table_name)
+
+
+def is_transaction_conflict(error: ClientError) -> bool:
+    """Another transaction was touching the same item at the same moment: safe to retry."""
+    reasons = error.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "TransactionConflict" for r in reasons)
+
+
 def is_conditional_failure(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code")
     if code == "ConditionalCheckFailedException":

@@ -1,0 +1,135 @@
+"""The audit log: every read or change of a citizen's data by staff, written as part of the request.
+
+Events live in their own table so IAM can make it append-only (PutItem and Query, nothing else).
+Events by citizen: PK = "<tenant>#CITIZEN#<citizen>", SK = "<at>#<event id>"; by staff member under
+GSI1PK = "<tenant>#STAFF#<subject>". Each event expires after the environment's retention.
+If the event cannot be written the request fails and no data is returned (fail closed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
+
+from kommunal_pro.auth import Principal
+from kommunal_pro.config import get_settings
+from kommunal_pro.errors import Problem
+from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.observability import logger
+from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
+from kommunal_pro.storage.table import audit_table, from_item, to_item
+
+
+class Access(StrEnum):
+    """What staff did, with the purpose the citizen sees (Danish)."""
+
+    CITIZEN_SEARCH = "citizen.search"
+    CITIZEN_REGISTER = "citizen.register"
+    CITIZEN_READ = "citizen.read"
+    ASSIGNMENTS_READ = "assignments.read"
+    ASSIGNMENT_CHANGE = "assignment.change"
+    RESPONSES_READ = "responses.read"
+    RESPONSE_READ = "response.read"
+    RESPONSE_EXPORT = "response.export"
+    RESPONSE_REVIEW = "response.review"
+    WORKLIST_READ = "worklist.read"
+
+    @property
+    def purpose(self) -> str:
+        return _PURPOSES[self]
+
+
+_PURPOSES = {
+    Access.CITIZEN_SEARCH: "Fremsøgning af borgeren ved CPR-nummer",
+    Access.CITIZEN_REGISTER: "Oprettelse af borgeren til digitale spørgeskemaer",
+    Access.CITIZEN_READ: "Visning af borgerens oplysninger",
+    Access.ASSIGNMENTS_READ: "Visning af borgerens tildelte spørgeskemaer",
+    Access.ASSIGNMENT_CHANGE: "Tildeling eller ændring af spørgeskemaer til borgeren",
+    Access.RESPONSES_READ: "Forberedelse af samtale: borgerens besvarelser over tid",
+    Access.RESPONSE_READ: "Forberedelse af samtale: læsning af en besvarelse",
+    Access.RESPONSE_EXPORT: "Udveksling af en besvarelse (FHIR)",
+    Access.RESPONSE_REVIEW: "Markering af en besvarelse som gennemset",
+    Access.WORKLIST_READ: "Enhedens arbejdsliste over besvarelser der kræver opmærksomhed",
+}
+
+
+class AuditEvent(ApiModel):
+    id: str
+    municipality: str
+    at: datetime
+    actor: str
+    actor_name: str | None
+    actor_units: list[str]
+    action: Access
+    purpose: str
+    citizen_id: str
+    resource: str
+
+
+class AuditUnavailable(Problem):
+    def __init__(self) -> None:
+        super().__init__(
+            detail="Adgangen kunne ikke logges, så data vises ikke; prøv igen "
+            "(the access could not be audited, so no data is returned; try again)",
+            status=503,
+            title="Audit unavailable",
+        )
+
+
+class AuditLog:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def record(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> AuditEvent:
+        tenant = principal.municipality or ""
+        event = AuditEvent(
+            id=str(uuid.uuid4()),
+            municipality=tenant,
+            at=utc_now(),
+            actor=principal.subject,
+            actor_name=principal.name,
+            actor_units=list(principal.units),
+            action=action,
+            purpose=action.purpose,
+            citizen_id=citizen_id,
+            resource=resource,
+        )
+        sort = f"{event.at.isoformat()}#{event.id}"
+        item = to_item(
+            event,
+            PK=key(tenant, "CITIZEN", citizen_id),
+            SK=sort,
+            GSI1PK=key(tenant, "STAFF", principal.subject),
+            GSI1SK=sort,
+        )
+        retention = timedelta(days=get_settings().audit_retention_days)
+        item[TTL_ATTRIBUTE] = int((event.at + retention).timestamp())
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except (ClientError, BotoCoreError):
+            logger.exception("audit write failed", extra={"action": str(action)})
+            raise AuditUnavailable() from None
+        return event
+
+    def for_citizen(self, tenant: str, citizen_id: str, since: datetime | None = None) -> list[AuditEvent]:
+        condition = Key(PK).eq(key(tenant, "CITIZEN", citizen_id))
+        return self._newest_first(condition, since, SK)
+
+    def by_staff(self, tenant: str, subject: str, since: datetime | None = None) -> list[AuditEvent]:
+        condition = Key(GSI1.partition_key).eq(key(tenant, "STAFF", subject))
+        return self._newest_first(condition, since, GSI1.sort_key, IndexName=GSI1.name)
+
+    def _newest_first(self, condition: Any, since: datetime | None, sort_key: str, **query: Any) -> list[AuditEvent]:
+        if since is not None:
+            condition &= Key(sort_key).gte(since.isoformat())
+        page = self._table.query(KeyConditionExpression=condition, ScanIndexForward=False, Limit=500, **query)
+        return [from_item(AuditEvent, item) for item in page["Items"]]
+
+
+def audit_log() -> AuditLog:
+    return AuditLog(audit_table())

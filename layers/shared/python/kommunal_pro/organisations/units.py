@@ -1,0 +1,185 @@
+"""Org units and staff membership, as the organisation sync stores them, and the views staff read.
+
+Unit:       PK = "<tenant>#UNIT#<unit id>", SK = "UNIT"; a municipality's units under GSI1PK = "<tenant>#UNITS"
+            (GSI1SK = unit id); a unit with a SOR code also under GSI2PK = "<tenant>#SOR#<sor code>".
+Membership: PK = "<tenant>#STAFF#<subject>", SK = "UNIT#<unit id>"; a unit's staff under
+            GSI1PK = "<tenant>#UNIT#<unit id>#STAFF" (GSI1SK = subject).
+Units are never deleted: a unit that leaves the source is deactivated. Memberships follow the source.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Literal
+
+from boto3.dynamodb.conditions import Key
+from pydantic import Field
+
+from kommunal_pro.auth import Principal
+from kommunal_pro.models import ApiModel
+from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, Index, key
+from kommunal_pro.storage.table import data_table, from_item, query_all, to_item
+from kommunal_pro.tenancy import Tenant
+
+UNIT = "UNIT"
+
+
+class SyncedRecord(ApiModel):
+    """A record the organisation sync writes; `updated_at` is when a run last changed it."""
+
+    updated_at: datetime
+
+    def same_as(self, other: SyncedRecord) -> bool:
+        """Equal in everything the source says, so writing `other` would change nothing."""
+        return self.model_dump(exclude={"updated_at"}) == other.model_dump(exclude={"updated_at"})
+
+
+class Unit(SyncedRecord):
+    id: str = Field(description="The FK-Organisation uuid of the unit")
+    municipality: Tenant
+    name: str
+    parent_id: str | None = None
+    sor_code: str | None = None
+    unit_type: str | None = Field(None, description="The SOR unit type (enhedstype), when the unit links to SOR")
+    active: bool = True
+    successor_id: str | None = Field(None, description="The unit that replaced this one, when it was closed")
+
+
+class StaffMembership(SyncedRecord):
+    municipality: Tenant
+    subject: str = Field(description="The staff member's FK-Organisation user uuid, which is their token subject")
+    unit_id: str
+    positions: list[str] = Field(default_factory=list, description="Position names, e.g. 'Sygeplejerske'")
+
+
+class UnitNode(ApiModel):
+    id: str
+    name: str
+    sor_code: str | None
+    unit_type: str | None
+    children: list[UnitNode]
+
+
+class MyUnit(ApiModel):
+    id: str
+    name: str | None = Field(description="None when the organisation sync does not know the unit")
+    active: bool | None
+    positions: list[str]
+
+
+class MyUnits(ApiModel):
+    source: Literal["organisation", "token"] = Field(
+        description="'organisation': synced FK-Organisation membership; 'token': the login's units claim"
+    )
+    units: list[MyUnit]
+
+
+class UnitRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def units(self, tenant: str) -> list[Unit]:
+        """Every unit of a municipality, active or not."""
+        return [from_item(Unit, i) for i in self._query(GSI1, key(tenant, "UNITS"))]
+
+    def get(self, tenant: str, unit_id: str) -> Unit | None:
+        item = self._table.get_item(Key={PK: key(tenant, UNIT, unit_id), SK: UNIT}).get("Item")
+        return from_item(Unit, item) if item else None
+
+    def by_sor_code(self, tenant: str, sor_code: str) -> list[Unit]:
+        return [from_item(Unit, i) for i in self._query(GSI2, key(tenant, "SOR", sor_code))]
+
+    def memberships_of(self, tenant: str, subject: str) -> list[StaffMembership]:
+        condition = Key(PK).eq(key(tenant, "STAFF", subject)) & Key(SK).begins_with(f"{UNIT}#")
+        return [from_item(StaffMembership, i) for i in query_all(self._table, KeyConditionExpression=condition)]
+
+    def staff_of(self, tenant: str, unit_id: str) -> list[StaffMembership]:
+        return [from_item(StaffMembership, i) for i in self._query(GSI1, key(tenant, UNIT, unit_id, "STAFF"))]
+
+    def write(self, units: list[Unit], memberships: list[StaffMembership], removed: list[StaffMembership]) -> None:
+        """Store units and memberships and delete removed memberships, in batches."""
+        with self._table.batch_writer() as batch:
+            for unit in units:
+                batch.put_item(Item=_unit_item(unit))
+            for membership in memberships:
+                batch.put_item(Item=_membership_item(membership))
+            for membership in removed:
+                batch.delete_item(Key=_membership_key(membership))
+
+    def _query(self, index: Index, partition: str) -> list[dict[str, Any]]:
+        condition = Key(index.partition_key).eq(partition)
+        return query_all(self._table, IndexName=index.name, KeyConditionExpression=condition)
+
+
+def _unit_item(unit: Unit) -> dict[str, Any]:
+    keys = {
+        PK: key(unit.municipality, UNIT, unit.id),
+        SK: UNIT,
+        GSI1.partition_key: key(unit.municipality, "UNITS"),
+        GSI1.sort_key: unit.id,
+    }
+    if unit.sor_code:
+        keys |= {GSI2.partition_key: key(unit.municipality, "SOR", unit.sor_code), GSI2.sort_key: unit.id}
+    return to_item(unit, **keys)
+
+
+def _membership_key(membership: StaffMembership) -> dict[str, str]:
+    return {PK: key(membership.municipality, "STAFF", membership.subject), SK: f"{UNIT}#{membership.unit_id}"}
+
+
+def _membership_item(membership: StaffMembership) -> dict[str, Any]:
+    keys = {
+        **_membership_key(membership),
+        GSI1.partition_key: key(membership.municipality, UNIT, membership.unit_id, "STAFF"),
+        GSI1.sort_key: membership.subject,
+    }
+    return to_item(membership, **keys)
+
+
+def unit_tree(units: list[Unit]) -> list[UnitNode]:
+    """The active units as a tree, children by name. A unit whose parent is not active becomes a root."""
+    active = {u.id: u for u in units if u.active}
+    children: dict[str | None, list[Unit]] = defaultdict(list)
+    for unit in active.values():
+        children[unit.parent_id if unit.parent_id in active else None].append(unit)
+
+    def nodes(parent: str | None) -> list[UnitNode]:
+        return [
+            UnitNode(id=u.id, name=u.name, sor_code=u.sor_code, unit_type=u.unit_type, children=nodes(u.id))
+            for u in sorted(children[parent], key=lambda u: (u.name.casefold(), u.id))
+        ]
+
+    return nodes(None)
+
+
+def units_of(tenant: str, subject: str) -> list[str]:
+    """The ids of the units a staff member belongs to according to FK-Organisation, for unit-scoped
+    visibility. Empty when the sync stored no membership for them (callers may fall back to the token)."""
+    return sorted(m.unit_id for m in UnitRepository(data_table()).memberships_of(tenant, subject))
+
+
+def municipality_units(tenant: str) -> list[UnitNode]:
+    return unit_tree(UnitRepository(data_table()).units(tenant))
+
+
+def my_units(principal: Principal) -> MyUnits:
+    """The caller's units from synced membership; before the first sync (or for a user FK-Organisation does
+    not know) the units claim of their token."""
+    repository = UnitRepository(data_table())
+    tenant = principal.municipality or ""
+    memberships = repository.memberships_of(tenant, principal.subject)
+    positions = {m.unit_id: m.positions for m in memberships}
+    unit_ids = sorted(positions) if memberships else list(principal.units)
+    units = []
+    for unit_id in unit_ids:
+        unit = repository.get(tenant, unit_id)
+        units.append(
+            MyUnit(
+                id=unit_id,
+                name=unit.name if unit else None,
+                active=unit.active if unit else None,
+                positions=positions.get(unit_id, []),
+            )
+        )
+    return MyUnits(source="organisation" if memberships else "token", units=units)

@@ -1,0 +1,255 @@
+"""Staff before the conversation: the unit's worklist, responses with changes since last time, marking
+them reviewed, FHIR export; the citizen's view of who read their data; the auditor's queries.
+Every read of a citizen's data is audited before the data is returned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.assignments.schedule import TaskStatus
+from kommunal_pro.audit import Access, AuditEvent, AuditLog, audit_log
+from kommunal_pro.auth import Principal
+from kommunal_pro.citizens.repository import CitizenRepository
+from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
+from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.organisations.service import MunicipalityService
+from kommunal_pro.questionnaires.model import FlagLevel
+from kommunal_pro.questionnaires.repository import QuestionnaireRepository
+from kommunal_pro.questionnaires.versions import QuestionnaireVersion
+from kommunal_pro.responses.fhir import export_response
+from kommunal_pro.responses.models import HeadlineChange, Review, StoredResponse
+from kommunal_pro.responses.repository import AlreadyReviewed, ResponseRepository
+from kommunal_pro.review.views import LANGUAGE, StaffResponseView, staff_view
+from kommunal_pro.storage.table import data_table
+
+WORKLIST_PAGE = 25
+OVERDUE_LOOKBACK = timedelta(days=30)
+
+
+class WorklistResponse(ApiModel):
+    response_id: str
+    citizen_id: str
+    citizen_name: str | None
+    questionnaire_title: str
+    submitted_at: datetime
+    level: FlagLevel | None
+    flag_messages: list[str]
+    wants_contact: bool
+    headline: HeadlineChange | None
+
+
+class WorklistTask(ApiModel):
+    task_id: str
+    citizen_id: str
+    citizen_name: str | None
+    questionnaire_title: str
+    due_at: datetime
+    status: Literal["overdue", "missed"]
+
+
+class Worklist(ApiModel):
+    unit_id: str
+    responses: list[WorklistResponse]
+    overdue_tasks: list[WorklistTask]
+    next_cursor: str | None
+
+
+class AccessLogEntry(ApiModel):
+    at: datetime
+    municipality: str
+    purpose: str
+    action: Access
+    unit: str | None
+    staff_name: str | None
+
+
+class ReviewService:
+    def __init__(
+        self,
+        citizens: CitizenService,
+        citizen_records: CitizenRepository,
+        assignments: AssignmentRepository,
+        questionnaires: QuestionnaireRepository,
+        responses: ResponseRepository,
+        municipalities: MunicipalityService,
+        audit: AuditLog,
+    ) -> None:
+        self._citizens = citizens
+        self._citizen_records = citizen_records
+        self._assignments = assignments
+        self._questionnaires = questionnaires
+        self._responses = responses
+        self._municipalities = municipalities
+        self._audit = audit
+
+    def citizen_responses(self, principal: Principal, citizen_id: str) -> list[StaffResponseView]:
+        """Every response of the citizen, newest first, each with its change since the one before."""
+        citizen = self._citizens.access(
+            principal, citizen_id, Access.RESPONSES_READ, f"/v1/citizens/{citizen_id}/responses"
+        )
+        responses = self._responses.of_citizen(citizen.municipality, citizen.id)
+        views = []
+        for response in responses:
+            history = sorted(
+                (
+                    r
+                    for r in responses
+                    if r.questionnaire.questionnaire_id == response.questionnaire.questionnaire_id
+                    and r.questionnaire.tenant == response.questionnaire.tenant
+                ),
+                key=lambda r: r.submitted_at,
+            )
+            views.append(staff_view(response, history, self._version(response).definition))
+        return sorted(views, key=lambda v: v.submitted_at, reverse=True)
+
+    def response(self, principal: Principal, response_id: str) -> StaffResponseView:
+        response = self._readable(principal, response_id, Access.RESPONSE_READ, f"/v1/responses/{response_id}")
+        return self._view(response)
+
+    def export(self, principal: Principal, response_id: str) -> dict[str, Any]:
+        response = self._readable(principal, response_id, Access.RESPONSE_EXPORT, f"/v1/responses/{response_id}/fhir")
+        return export_response(response, self._version(response).definition)
+
+    def review(self, principal: Principal, response_id: str, comment: str | None) -> StaffResponseView:
+        response = self._readable(principal, response_id, Access.RESPONSE_REVIEW, f"/v1/responses/{response_id}/review")
+        review = Review(by=principal.subject, by_name=principal.name, at=utc_now(), comment=comment)
+        try:
+            self._responses.mark_reviewed(response, review)
+        except AlreadyReviewed:
+            raise Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)") from None
+        return self._view(response.model_copy(update={"reviewed": review}))
+
+    def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
+        tenant = principal.municipality or ""
+        if unit_id not in principal.units:
+            raise Forbidden("Du kan kun se arbejdslisten for dine egne enheder (only your own units' worklists)")
+        start = _decode_cursor(cursor, tenant, unit_id)
+        responses, next_key = self._responses.worklist_page(tenant, unit_id, WORKLIST_PAGE, start)
+        tasks = [] if cursor else self._overdue(tenant, unit_id)
+        for citizen_id in dict.fromkeys([r.citizen_id for r in responses] + [t.citizen_id for t in tasks]):
+            self._audit.record(principal, Access.WORKLIST_READ, citizen_id, f"/v1/units/{unit_id}/worklist")
+        return Worklist(
+            unit_id=unit_id,
+            responses=[
+                WorklistResponse(
+                    response_id=r.id,
+                    citizen_id=r.citizen_id,
+                    citizen_name=r.citizen_name,
+                    questionnaire_title=r.questionnaire_title.in_language(LANGUAGE),
+                    submitted_at=r.submitted_at,
+                    level=r.scores.level,
+                    flag_messages=[
+                        f.message.in_language(LANGUAGE) for f in r.scores.flags if f.level is not FlagLevel.GREEN
+                    ],
+                    wants_contact=r.wants_contact,
+                    headline=r.headline,
+                )
+                for r in responses
+            ],
+            overdue_tasks=tasks,
+            next_cursor=_encode_cursor(next_key) if next_key else None,
+        )
+
+    def access_log(self, principal: Principal) -> list[AccessLogEntry]:
+        """Who read the citizen's data and why; the unit, or the staff member's name where the
+        municipality has chosen to show names."""
+        entries = []
+        for record in self._citizens.own_records(principal):
+            settings = self._municipalities.get_settings(record.municipality)
+            for event in self._audit.for_citizen(record.municipality, record.id):
+                entries.append(
+                    AccessLogEntry(
+                        at=event.at,
+                        municipality=event.municipality,
+                        purpose=event.purpose,
+                        action=event.action,
+                        unit=event.actor_units[0] if event.actor_units else None,
+                        staff_name=event.actor_name if settings.access_log_shows_staff_names else None,
+                    )
+                )
+        return sorted(entries, key=lambda e: e.at, reverse=True)
+
+    def audit_events(self, principal: Principal, citizen_id: str | None, staff: str | None) -> list[AuditEvent]:
+        """The privacy officer's checks, within their own municipality."""
+        if (citizen_id is None) == (staff is None):
+            raise InvalidInput(
+                "Angiv enten citizenId eller staff (give exactly one of citizenId and staff)",
+                [{"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}],
+            )
+        tenant = principal.municipality or ""
+        if citizen_id is not None:
+            return self._audit.for_citizen(tenant, citizen_id)
+        return self._audit.by_staff(tenant, staff or "")
+
+    def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
+        response = self._responses.by_id(principal.municipality or "", response_id)
+        if response is None:
+            raise NotFound("Besvarelsen findes ikke (no such response)")
+        self._citizens.access(principal, response.citizen_id, action, resource)
+        return response
+
+    def _view(self, response: StoredResponse) -> StaffResponseView:
+        history = self._responses.history(response.municipality, response.citizen_id, response.questionnaire)
+        return staff_view(response, history, self._version(response).definition)
+
+    def _version(self, response: StoredResponse) -> QuestionnaireVersion:
+        ref = response.questionnaire
+        version = self._questionnaires.version(ref.tenant, ref.questionnaire_id, ref.version)
+        if version is None:
+            raise NotFound("Spørgeskemaversionen findes ikke (the questionnaire version is gone)")
+        return version
+
+    def _overdue(self, tenant: str, unit_id: str) -> list[WorklistTask]:
+        now = utc_now()
+        tasks = self._assignments.pending_due_between(tenant, unit_id, now - OVERDUE_LOOKBACK, now)
+        names = {
+            c: (r.name if (r := self._citizen_records.get(tenant, c)) else None) for c in {t.citizen_id for t in tasks}
+        }
+        return [
+            WorklistTask(
+                task_id=t.id,
+                citizen_id=t.citizen_id,
+                citizen_name=names[t.citizen_id],
+                questionnaire_title=t.questionnaire_title.in_language(LANGUAGE),
+                due_at=t.due_at,
+                status="overdue" if t.status_at(now) is TaskStatus.OVERDUE else "missed",
+            )
+            for t in tasks
+        ]
+
+
+def _encode_cursor(last_key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(last_key).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None, tenant: str, unit_id: str) -> dict[str, Any] | None:
+    """An opaque cursor from an earlier page; one that is not ours or not for this worklist is refused."""
+    if not cursor:
+        return None
+    try:
+        start = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError):
+        raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)") from None
+    if not isinstance(start, dict) or start.get("GSI2PK") != f"{tenant}#UNIT#{unit_id}#WORKLIST":
+        raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)")
+    return start
+
+
+def default_service() -> ReviewService:
+    table = data_table()
+    return ReviewService(
+        citizens=default_citizen_service(),
+        citizen_records=CitizenRepository(table),
+        assignments=AssignmentRepository(table),
+        questionnaires=QuestionnaireRepository(table),
+        responses=ResponseRepository(table),
+        municipalities=MunicipalityService(MunicipalityRepository(table)),
+        audit=audit_log(),
+    )

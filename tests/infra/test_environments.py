@@ -1,0 +1,449 @@
+"""What differs by environment, from one code path: data safety, the WAF, identity providers, and what every
+environment has in the same way: request validation, problem+json gateway errors, alarms and the dashboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from functions import HTTP_FUNCTIONS
+from infra.api import body_routes
+from infra.firewall import COUNT_ONLY, MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
+from infra.identity import CLAIM_ROLES
+from infra.operations import API_5XX_THRESHOLD, SMS_SPEND_ALARM_FRACTION
+from infra.storage import AUDIT_DENIED_ACTIONS
+from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS
+from kommunal_pro.storage.schema import AUDIT_INDEXES
+from tests.infra.conftest import Synthesised
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+SELF_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+
+
+def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.items()))
+
+
+def _our_functions(synthesised: Synthesised) -> dict[str, Any]:
+    """Our functions (not CDK's own providers): Python, with their own log group."""
+    return synthesised.find("AWS::Lambda::Function", {"Runtime": "python3.12"})
+
+
+def _pool_id(synthesised: Synthesised, attribute: str) -> str:
+    """The user pool whose schema has the custom attribute `attribute` (custom:cpr: citizens; custom:units: staff)."""
+    name = attribute.removeprefix("custom:")
+    pools = {
+        logical_id
+        for logical_id, pool in synthesised.find("AWS::Cognito::UserPool").items()
+        if any(item["Name"] == name for item in pool["Properties"]["Schema"])
+    }
+    (pool_id,) = pools
+    return pool_id
+
+
+# --- data safety ---------------------------------------------------------------------------------------
+
+
+def test_the_stack_is_termination_protected_outside_test(synthesised: Synthesised) -> None:
+    assert synthesised.stack.termination_protection is (synthesised.name != "test")
+
+
+def test_the_cpr_hash_key_is_kept_outside_test(synthesised: Synthesised) -> None:
+    policy = "Delete" if synthesised.name == "test" else "Retain"
+    _, secret = _only(synthesised.find("AWS::SecretsManager::Secret"))
+
+    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == (policy, policy)
+
+
+def test_only_production_backs_the_table_up_daily_and_monthly(synthesised: Synthesised) -> None:
+    plans = synthesised.find("AWS::Backup::BackupPlan")
+    if synthesised.config.backup is None:
+        assert not plans
+        assert not synthesised.find("AWS::Backup::BackupSelection")
+        assert not synthesised.find("AWS::Backup::BackupVault")
+        return
+    assert synthesised.name == "production"
+    retention = synthesised.config.backup
+    _, plan = _only(plans)
+    rules = {rule["RuleName"]: rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert rules["Daily"]["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    assert rules["Daily"]["Lifecycle"] == {"DeleteAfterDays": retention.daily_retention_days}
+    assert rules["Monthly"]["ScheduleExpression"] == "cron(0 3 1 * ? *)"
+    assert rules["Monthly"]["Lifecycle"] == {"DeleteAfterDays": retention.monthly_retention_days}
+    tables = synthesised.find("AWS::DynamoDB::Table")
+    _, selection = _only(synthesised.find("AWS::Backup::BackupSelection"))
+    assert len(tables) == 2
+    assert selection["Properties"]["BackupSelection"]["Resources"] == [
+        {"Fn::GetAtt": [table_id, "Arn"]} for table_id in tables
+    ]
+
+
+def test_the_audit_log_is_append_only_and_kept_like_the_data(synthesised: Synthesised) -> None:
+    tables = synthesised.find("AWS::DynamoDB::Table")
+    (audit_id,) = (logical_id for logical_id, table in tables.items() if "ResourcePolicy" in table["Properties"])
+    (data_id,) = set(tables) - {audit_id}
+    audit, data = tables[audit_id], tables[data_id]
+    (statement,) = audit["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == {"AWS": "*"}
+    assert sorted(statement["Action"]) == sorted(AUDIT_DENIED_ACTIONS)
+    for setting in ("PointInTimeRecoverySpecification", "TimeToLiveSpecification", "DeletionProtectionEnabled"):
+        assert audit["Properties"][setting] == data["Properties"][setting], setting
+    assert audit["Properties"]["SSESpecification"] == data["Properties"]["SSESpecification"]
+    assert (audit["DeletionPolicy"], audit["UpdateReplacePolicy"]) == (
+        data["DeletionPolicy"],
+        data["UpdateReplacePolicy"],
+    )
+    assert [index["IndexName"] for index in audit["Properties"]["GlobalSecondaryIndexes"]] == [
+        index.name for index in AUDIT_INDEXES
+    ]
+
+
+def test_the_backup_vault_is_kept_encrypted_and_refuses_deleting_recovery_points(synthesised: Synthesised) -> None:
+    if synthesised.config.backup is None:
+        assert not synthesised.find("AWS::Backup::BackupVault") and not synthesised.find("AWS::Backup::BackupPlan")
+        return
+    _, vault = _only(synthesised.find("AWS::Backup::BackupVault"))
+    key_id = vault["Properties"]["EncryptionKeyArn"]["Fn::GetAtt"][0]
+    statement = vault["Properties"]["AccessPolicy"]["Statement"][0]
+
+    assert vault["DeletionPolicy"] == "Retain"
+    assert synthesised.resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    assert statement["Effect"] == "Deny"
+    assert "backup:DeleteRecoveryPoint" in statement["Action"]
+
+
+# --- the WAF -------------------------------------------------------------------------------------------
+
+
+def test_the_waf_is_in_front_of_the_api_outside_test_only(synthesised: Synthesised) -> None:
+    acls = synthesised.find("AWS::WAFv2::WebACL")
+    if synthesised.name == "test":
+        assert not acls
+        assert not synthesised.find("AWS::WAFv2::WebACLAssociation")
+        return
+    acl_id, acl = _only(acls)
+    stage_id, _ = _only(synthesised.find("AWS::ApiGateway::Stage"))
+    _, association = _only(synthesised.find("AWS::WAFv2::WebACLAssociation"))
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    assert acl["Properties"]["DefaultAction"] == {"Allow": {}}
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+
+
+def test_the_waf_runs_the_managed_rule_groups_and_the_configured_rate_limit(synthesised: Synthesised) -> None:
+    if synthesised.config.waf is None:
+        assert not synthesised.find("AWS::WAFv2::WebACL")
+        return
+    _, acl = _only(synthesised.find("AWS::WAFv2::WebACL"))
+    rules = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+
+    assert set(rules) == {*MANAGED_RULE_GROUPS, RATE_LIMIT_RULE}
+    for group in MANAGED_RULE_GROUPS:
+        statement = rules[group]["Statement"]["ManagedRuleGroupStatement"]
+        assert (statement["VendorName"], statement["Name"]) == ("AWS", group)
+        overrides = statement.get("RuleActionOverrides", [])
+        assert overrides == [{"Name": rule, "ActionToUse": {"Count": {}}} for rule in COUNT_ONLY.get(group, ())]
+    rate = rules[RATE_LIMIT_RULE]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "AggregateKeyType": "IP",
+        "Limit": synthesised.config.waf.rate_limit,
+        "EvaluationWindowSec": 300,
+    }
+
+
+def test_the_waf_logs_to_its_own_log_group_without_the_bearer_token(synthesised: Synthesised) -> None:
+    if synthesised.config.waf is None:
+        assert not synthesised.find("AWS::WAFv2::LoggingConfiguration")
+        return
+    name = f"aws-waf-logs-kommunal-pro-{synthesised.name}"
+    _, logging = _only(synthesised.find("AWS::WAFv2::LoggingConfiguration"))
+
+    assert synthesised.find("AWS::Logs::LogGroup", {"LogGroupName": name})
+    ((_, parts),) = (destination["Fn::Join"] for destination in logging["Properties"]["LogDestinationConfigs"])
+    assert parts[-1].endswith(f":log-group:{name}")
+    assert logging["Properties"]["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+
+
+# --- the API: validation and errors --------------------------------------------------------------------
+
+
+def test_every_method_is_validated_and_bodies_must_be_json_objects_where_required(synthesised: Synthesised) -> None:
+    validator_id, validator = _only(synthesised.find("AWS::ApiGateway::RequestValidator"))
+    model_id, model = _only(synthesised.find("AWS::ApiGateway::Model"))
+    expected_bodies = {route for name in HTTP_FUNCTIONS for route in body_routes(name)}
+    resources = synthesised.find("AWS::ApiGateway::Resource")
+
+    def path(resource_id: Any) -> str:
+        if "Ref" not in resource_id:
+            return ""
+        props = resources[resource_id["Ref"]]["Properties"]
+        return f"{path(props['ParentId'])}/{props['PathPart']}"
+
+    with_body = set()
+    for method in synthesised.find("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        assert props["RequestValidatorId"] == {"Ref": validator_id}
+        if "RequestModels" in props:
+            assert props["RequestModels"] == {"application/json": {"Ref": model_id}}
+            with_body.add((props["HttpMethod"], path(props["ResourceId"])))
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    assert model["Properties"]["Schema"]["type"] == "object"
+    assert with_body == expected_bodies
+    assert expected_bodies
+
+
+@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX"])
+def test_errors_api_gateway_answers_itself_are_problem_json_a_browser_may_read(
+    synthesised: Synthesised, response_type: str
+) -> None:
+    origin = synthesised.config.cors_allowed_origins[0]
+    synthesised.template.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseType": response_type,
+            "ResponseParameters": {
+                "gatewayresponse.header.Content-Type": "'application/problem+json'",
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+            },
+            "ResponseTemplates": {"application/json": Match.string_like_regexp(r"\$context\.error\.messageString")},
+        },
+    )
+
+
+@pytest.mark.parametrize("name", HTTP_FUNCTIONS)
+def test_http_functions_know_the_allowed_origins_and_the_audit_retention(synthesised: Synthesised, name: str) -> None:
+    config = synthesised.config
+    synthesised.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": {
+                    "POWERTOOLS_SERVICE_NAME": name,
+                    "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+                    "AUDIT_RETENTION_DAYS": str(config.audit_retention_days),
+                }
+            }
+        },
+    )
+
+
+# --- identity ------------------------------------------------------------------------------------------
+
+
+def test_the_pools_hold_the_attributes_the_platform_reads_from_tokens(synthesised: Synthesised) -> None:
+    staff, citizens = _pool_id(synthesised, CLAIM_UNITS), _pool_id(synthesised, CLAIM_CPR)
+    clients = {
+        client["Properties"]["UserPoolId"]["Ref"]: client["Properties"]
+        for client in synthesised.find("AWS::Cognito::UserPoolClient").values()
+    }
+
+    assert set(clients) == {staff, citizens}
+    assert {CLAIM_MUNICIPALITY, CLAIM_UNITS, CLAIM_ROLES} <= set(clients[staff]["ReadAttributes"])
+    assert {CLAIM_CPR} <= set(clients[citizens]["ReadAttributes"])
+    for client in clients.values():
+        assert client["GenerateSecret"] is False
+        assert client["AllowedOAuthFlows"] == ["code"]
+        assert client["CallbackURLs"] == synthesised.config.identity.callback_urls
+        assert SELF_ADMIN_SCOPE not in client["AllowedOAuthScopes"]
+
+
+def test_the_sign_in_domains_are_the_configured_ones(synthesised: Synthesised) -> None:
+    identity = synthesised.config.identity
+    domains = {domain["Properties"]["Domain"] for domain in synthesised.find("AWS::Cognito::UserPoolDomain").values()}
+
+    assert domains == {identity.staff.domain_prefix, identity.citizens.domain_prefix}
+
+
+def test_testers_are_native_users_in_test_only(synthesised: Synthesised) -> None:
+    providers = synthesised.find("AWS::Cognito::UserPoolIdentityProvider")
+    clients = [client["Properties"] for client in synthesised.find("AWS::Cognito::UserPoolClient").values()]
+    pools = synthesised.find("AWS::Cognito::UserPool").values()
+    if synthesised.name == "test":
+        assert not providers
+        assert all("LambdaConfig" not in pool["Properties"] for pool in pools)
+        for client in clients:
+            assert client["SupportedIdentityProviders"] == ["COGNITO"]
+            assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+            assert client["WriteAttributes"] == ["name"]
+        return
+    assert len(providers) == 2
+    for client in clients:
+        (provider,) = client["SupportedIdentityProviders"]
+        assert provider["Ref"] in providers
+        # No password or SRP sign-in: no token carries the scope that would let a user rewrite mapped attributes.
+        assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def test_staff_sign_in_through_fk_adgangsstyring_mapping_municipality_units_and_roles(
+    synthesised: Synthesised,
+) -> None:
+    saml = synthesised.config.identity.staff.saml
+    if saml is None:
+        assert not synthesised.find("AWS::Cognito::UserPoolIdentityProvider", {"ProviderType": "SAML"})
+        return
+    staff = _pool_id(synthesised, CLAIM_UNITS)
+    _, provider = _only(synthesised.find("AWS::Cognito::UserPoolIdentityProvider", {"ProviderType": "SAML"}))
+    props = provider["Properties"]
+
+    assert props["UserPoolId"] == {"Ref": staff}
+    assert props["ProviderName"] == saml.name
+    assert props["ProviderDetails"] == {
+        "MetadataURL": saml.metadata_url,
+        "EncryptedResponses": True,
+        "RequestSigningAlgorithm": "rsa-sha256",
+        "IDPSignout": True,
+    }
+    assert props["AttributeMapping"] == {
+        "email": saml.attributes.email,
+        "name": saml.attributes.name,
+        CLAIM_MUNICIPALITY: saml.attributes.municipality,
+        CLAIM_UNITS: saml.attributes.units,
+        CLAIM_ROLES: saml.attributes.roles,
+    }
+
+
+def test_citizens_sign_in_through_the_mitid_broker_with_their_cpr_claim(synthesised: Synthesised) -> None:
+    oidc = synthesised.config.identity.citizens.oidc
+    if oidc is None:
+        assert not synthesised.find("AWS::Cognito::UserPoolIdentityProvider", {"ProviderType": "OIDC"})
+        return
+    citizens = _pool_id(synthesised, CLAIM_CPR)
+    _, provider = _only(synthesised.find("AWS::Cognito::UserPoolIdentityProvider", {"ProviderType": "OIDC"}))
+    props = provider["Properties"]
+
+    assert props["UserPoolId"] == {"Ref": citizens}
+    assert props["ProviderDetails"]["oidc_issuer"] == oidc.issuer_url
+    assert props["ProviderDetails"]["client_id"] == oidc.client_id
+    assert props["ProviderDetails"]["authorize_scopes"] == " ".join(oidc.scopes)
+    # Resolved by CloudFormation from Secrets Manager at deploy time: the secret is never in the template.
+    assert props["ProviderDetails"]["client_secret"] == (
+        f"{{{{resolve:secretsmanager:{oidc.client_secret_name}:SecretString:::}}}}"
+    )
+    assert props["AttributeMapping"][CLAIM_CPR] == oidc.cpr_claim
+
+
+def test_federated_roles_come_from_the_identity_provider_at_every_sign_in(synthesised: Synthesised) -> None:
+    if not synthesised.config.identity.federated:
+        assert not any(
+            "LambdaConfig" in pool["Properties"] for pool in synthesised.find("AWS::Cognito::UserPool").values()
+        )
+        return
+    saml = synthesised.config.identity.staff.saml
+    assert saml is not None
+    expected = {
+        _pool_id(synthesised, CLAIM_UNITS): {"ROLE_MAP": json.dumps({k: v.value for k, v in saml.roles.items()})},
+        _pool_id(synthesised, CLAIM_CPR): {"FIXED_GROUPS": "citizen"},
+    }
+    for pool_id, environment in expected.items():
+        trigger = synthesised.resources[pool_id]["Properties"]["LambdaConfig"]["PreTokenGeneration"]["Fn::GetAtt"][0]
+        assert synthesised.resources[trigger]["Properties"]["Environment"]["Variables"] == environment
+
+
+def test_what_to_register_at_the_identity_providers_is_a_stack_output(synthesised: Synthesised) -> None:
+    outputs = set(synthesised.template.to_json()["Outputs"])
+    registration = {"StaffSamlEntityId", "StaffSamlAcsUrl", "CitizenOidcRedirectUri"}
+
+    assert {"StaffClientId", "CitizenClientId", "StaffSignInDomain", "CitizenSignInDomain"} <= outputs
+    assert (registration <= outputs) is synthesised.config.identity.federated
+    assert (registration & outputs == set()) is (not synthesised.config.identity.federated)
+
+
+# --- operations ----------------------------------------------------------------------------------------
+
+
+def _topic_id(synthesised: Synthesised) -> str:
+    topic_id, _ = _only(synthesised.find("AWS::SNS::Topic"))
+    return topic_id
+
+
+def test_alarms_go_to_an_encrypted_topic_e_mailed_to_the_configured_addresses(synthesised: Synthesised) -> None:
+    topic_id = _topic_id(synthesised)
+    key_id = synthesised.resources[topic_id]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key_statements = synthesised.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    subscriptions = synthesised.find("AWS::SNS::Subscription", {"TopicArn": {"Ref": topic_id}})
+    _, topic_policy = _only(synthesised.find("AWS::SNS::TopicPolicy"))
+
+    assert synthesised.resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements)
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions.values()) == sorted(
+        synthesised.config.alarms.emails
+    )
+    assert {s["Properties"]["Protocol"] for s in subscriptions.values()} == {"email"}
+    assert any(
+        s["Effect"] == "Allow" and s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        for s in topic_policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def _alarms(synthesised: Synthesised) -> dict[str, dict[str, Any]]:
+    return {
+        alarm["Properties"]["AlarmName"]: alarm["Properties"]
+        for alarm in synthesised.find("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(synthesised: Synthesised) -> None:
+    topic = {"Ref": _topic_id(synthesised)}
+    alarms = _alarms(synthesised)
+
+    assert alarms
+    for name, alarm in alarms.items():
+        assert name.startswith(f"kommunal-pro-{synthesised.name} ")
+        assert alarm["AlarmActions"] == [topic]
+        assert alarm["OKActions"] == [topic]
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_every_function_of_ours_is_alarmed_on_errors_and_throttles(synthesised: Synthesised) -> None:
+    watched: dict[str, set[str]] = {}
+    for alarm in _alarms(synthesised).values():
+        for dimension in alarm.get("Dimensions", []):
+            if dimension["Name"] == "FunctionName":
+                watched.setdefault(dimension["Value"]["Ref"], set()).add(alarm["MetricName"])
+
+    assert watched == {function_id: {"Errors", "Throttles"} for function_id in _our_functions(synthesised)}
+
+
+def test_api_5xx_and_sms_spend_are_alarmed(synthesised: Synthesised) -> None:
+    alarms = _alarms(synthesised)
+    api = alarms[f"kommunal-pro-{synthesised.name} api 5xx"]
+    sms = alarms[f"kommunal-pro-{synthesised.name} sms spend"]
+
+    assert (api["Namespace"], api["MetricName"], api["Threshold"]) == ("AWS/ApiGateway", "5XXError", API_5XX_THRESHOLD)
+    assert (sms["Namespace"], sms["MetricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
+    assert sms["Threshold"] == synthesised.config.sms.monthly_spend_limit_usd * SMS_SPEND_ALARM_FRACTION
+
+
+def test_the_dashboard_shows_the_api_and_every_function_but_no_empty_sections(synthesised: Synthesised) -> None:
+    _, dashboard = _only(synthesised.find("AWS::CloudWatch::Dashboard"))
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+
+    assert dashboard["Properties"]["DashboardName"] == f"KommunalPro-{synthesised.name}"
+    for metric in ("4XXError", "5XXError", "Latency", "Errors", "Throttles", "Duration"):
+        assert f'\\"{metric}\\"' in body, metric
+    for function_id in _our_functions(synthesised):
+        assert function_id in body
+    # No dead-letter queue exists yet: no section for one.
+    assert "ApproximateNumberOfMessagesVisible" not in body
+
+
+def test_every_function_of_ours_has_reserved_concurrency_the_seed_one(synthesised: Synthesised) -> None:
+    for function in _our_functions(synthesised).values():
+        props = function["Properties"]
+        service = props["Environment"]["Variables"].get("POWERTOOLS_SERVICE_NAME")
+        expected = 1 if service == "seed" else synthesised.config.reserved_concurrency
+        assert props["ReservedConcurrentExecutions"] == expected, service
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert isinstance(props["MemorySize"], int)
+        assert isinstance(props["Timeout"], int)

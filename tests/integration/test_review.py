@@ -1,0 +1,322 @@
+"""Staff before the conversation: worklist, responses with change since last time, review, unit-scoped
+visibility, the audit log (every staff route), the citizen's access log and the auditor's queries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from functions import http_routes
+from kommunal_pro.auth import Role
+from kommunal_pro.config import get_settings
+from kommunal_pro.review import service as review_service
+from tests.support import UNIT, ApiClient, citizen, staff
+
+NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
+OTHER_UNIT_NURSE = staff(Role.EMPLOYEE, "0751", subject="nurse-syd", units=["sundhedscenter-syd"])
+NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+AUDITOR = staff(Role.AUDITOR, "0751")
+
+
+def _phq9(total: int, self_harm: str = "0") -> dict[str, list[str]]:
+    """PHQ-9 answers adding up to `total` over items 1-8 (item 9, thoughts of self-harm, separately)."""
+    scores = [min(3, max(0, total - 3 * n)) for n in range(8)]
+    answers = {f"phq9-{n + 1}": [str(score)] for n, score in enumerate(scores)}
+    return answers | {"phq9-9": [self_harm]}
+
+
+class Clinic:
+    """A nurse registering citizens and assigning; citizens answering."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def citizen(self, cpr: str, name: str) -> tuple[str, dict]:
+        body = {"cpr": cpr, "name": name, "consentToDigitalPro": True}
+        return self.api.call("POST", "/v1/citizens", claims=NURSE, body=body).body["id"], citizen(cpr, name)
+
+    def weekly(self, citizen_id: str, questionnaire: str, weeks: int, first_opened_days_ago: float) -> list[dict]:
+        first = datetime.now(UTC) - timedelta(days=first_opened_days_ago)
+        schedule = {
+            "kind": "recurring",
+            "firstOpensAt": first.isoformat(),
+            "every": 1,
+            "unit": "weeks",
+            "answerWindowHours": 48,
+            "count": weeks,
+        }
+        body = {"questionnaireId": questionnaire, "unitId": UNIT, "schedule": schedule}
+        result = self.api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)
+        assert result.status == 201, result.body
+        return result.body["tasks"]
+
+    def answer(self, claims: dict, task: dict, answers: dict, **extra: Any) -> str:
+        result = self.api.call(
+            "POST",
+            f"/v1/me/tasks/{task['id']}/response",
+            claims=claims,
+            body={"answers": answers, **extra},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert result.status == 201, result.body
+        return result.body["responseId"]
+
+
+@pytest.fixture
+def clinic(api: ApiClient, seeded: Any) -> Clinic:
+    return Clinic(api)
+
+
+def _worklist(api: ApiClient, cursor: str | None = None, claims: dict = NURSE) -> Any:
+    return api.call("GET", f"/v1/units/{UNIT}/worklist" + (f"?cursor={cursor}" if cursor else ""), claims=claims)
+
+
+class TestWorklist:
+    def test_red_then_yellow_then_wants_contact_then_the_rest_newest_first(self, clinic: Clinic) -> None:
+        people = [
+            clinic.citizen(cpr, name)
+            for cpr, name in (
+                ("070365-4286", "Hanne"),
+                ("120455-1238", "Anders"),
+                ("241290-9111", "Mette"),
+                ("010180-1234", "Ole"),
+                ("150537-4000", "Inge"),
+            )
+        ]
+        answers = [
+            (_phq9(4), {}),
+            (_phq9(12), {}),
+            (_phq9(22), {}),
+            (_phq9(3), {"wantsContact": True}),
+            (_phq9(14), {}),
+        ]
+        ids = []
+        for (citizen_id, claims), (phq9, extra) in zip(people, answers, strict=True):
+            (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
+            ids.append(clinic.answer(claims, task, phq9, **extra))
+        rows = _worklist(clinic.api).body["responses"]
+        green, yellow_old, red, contact, yellow_new = ids
+        assert [r["responseId"] for r in rows] == [red, yellow_new, yellow_old, contact, green]
+        assert rows[0]["level"] == "red" and rows[0]["flagMessages"] and rows[0]["citizenName"] == "Mette"
+        assert rows[0]["headline"]["value"] == 22 and rows[0]["headline"]["delta"] is None
+        assert rows[3]["wantsContact"] is True
+        assert "cpr" not in str(rows).lower() and "4286" not in str(rows)
+
+    def test_pages_follow_an_opaque_cursor_and_refuse_a_forged_one(
+        self, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(review_service, "WORKLIST_PAGE", 2)
+        responses = []
+        for cpr in ("070365-4286", "120455-1238", "241290-9111"):
+            citizen_id, claims = clinic.citizen(cpr, "Borger")
+            (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
+            responses.append(clinic.answer(claims, task, _phq9(12)))
+        first = _worklist(clinic.api).body
+        second = _worklist(clinic.api, first["nextCursor"]).body
+        assert len(first["responses"]) == 2 and len(second["responses"]) == 1
+        assert {r["responseId"] for r in first["responses"] + second["responses"]} == set(responses)
+        assert _worklist(clinic.api, "bm90LWEtY3Vyc29y").status == 400
+        forged = first["nextCursor"].replace("=", "")
+        assert _worklist(clinic.api, forged + "x").status == 400
+
+    def test_overdue_tasks_are_listed_and_another_units_nurse_is_refused(self, clinic: Clinic) -> None:
+        citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
+        clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=3)  # due a day ago
+        (overdue,) = _worklist(clinic.api).body["overdueTasks"]
+        assert overdue["status"] == "overdue" and overdue["citizenName"] == "Hanne"
+        assert _worklist(clinic.api, claims=OTHER_UNIT_NURSE).status == 403
+
+    def test_a_reviewed_response_leaves_the_worklist_once(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, _phq9(21))
+        reviewed = clinic.api.call(
+            "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet op, tid aftalt"}
+        )
+        assert reviewed.status == 200
+        assert reviewed.body["reviewed"]["by"] == NURSE["sub"] and reviewed.body["reviewed"]["comment"]
+        assert _worklist(clinic.api).body["responses"] == []
+        again = clinic.api.call("POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={})
+        assert again.status == 409
+
+
+class TestResponsesAsStaffReadThem:
+    def test_change_since_last_time_band_crossing_changed_items_and_series(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        first_task, second_task = clinic.weekly(citizen_id, "phq-9", 2, first_opened_days_ago=8)
+        clinic.answer(claims, first_task, _phq9(8))  # mild
+        latest = clinic.answer(claims, second_task, _phq9(12), note="Svært at sove")  # moderate
+        view = clinic.api.call("GET", f"/v1/responses/{latest}", claims=NURSE).body
+        (total,) = view["scales"]
+        assert (total["value"], total["previousValue"], total["delta"]) == (12, 8, 4)
+        assert total["crossedBand"] is True
+        assert (total["previousBand"], total["band"]) == ("Lette depressionssymptomer", "Moderate depressionssymptomer")
+        changed = [a["linkId"] for a in view["answers"] if a["changed"]]
+        assert changed == ["phq9-3", "phq9-4"]
+        assert view["answers"][0]["text"] and view["answers"][0]["display"][0]
+        assert [p["value"] for p in view["series"]["total"]] == [8, 12]
+        assert view["note"] == "Svært at sove" and view["level"] == "yellow"
+        listed = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body
+        assert listed[0]["id"] == latest and listed[1]["previousResponseId"] is None
+
+    def test_the_fhir_export_is_a_valid_questionnaire_response(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
+        exported = clinic.api.call("GET", f"/v1/responses/{response_id}/fhir", claims=NURSE)
+        resource = QuestionnaireResponse.model_validate(exported.body)
+        assert resource.status == "completed" and resource.questionnaire.endswith("who-5|1")
+        assert "4286" not in str(exported.body)
+
+    def test_unit_scoped_visibility_on_and_off(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
+        paths = [f"/v1/citizens/{citizen_id}", f"/v1/citizens/{citizen_id}/responses", f"/v1/responses/{response_id}"]
+        assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [200, 200, 200]
+        etag = clinic.api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).headers["ETag"]
+        clinic.api.call(
+            "PATCH",
+            "/v1/municipalities/0751",
+            claims=NATIONAL_ADMIN,
+            body={"unitScopedVisibility": True},
+            headers={"If-Match": etag},
+        )
+        assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [404, 404, 404]
+        assert [clinic.api.call("GET", p, claims=NURSE).status for p in paths] == [200, 200, 200]
+
+    def test_another_municipality_cannot_reach_the_response(self, clinic: Clinic) -> None:
+        etag = clinic.api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
+        clinic.api.call(
+            "PATCH",
+            "/v1/municipalities/0101",
+            claims=NATIONAL_ADMIN,
+            body={"enabled": True},
+            headers={"If-Match": etag},
+        )
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
+        copenhagen = staff(Role.EMPLOYEE, "0101")
+        assert clinic.api.call("GET", f"/v1/responses/{response_id}", claims=copenhagen).status == 404
+        assert clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=copenhagen).status == 404
+
+
+class TestAudit:
+    def test_every_staff_route_that_touches_a_citizen_writes_an_audit_event(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        tasks = clinic.weekly(citizen_id, "who-5", 2, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, tasks[0], {f"who5-{n}": ["3"] for n in range(1, 6)})
+        appointment = {
+            "kind": "appointment",
+            "appointmentAt": "2027-06-01T10:00:00+02:00",
+            "opensDaysBefore": 7,
+            "dueHoursBefore": 2,
+        }
+        appointment_id = clinic.api.call(
+            "POST",
+            f"/v1/citizens/{citizen_id}/assignments",
+            claims=NURSE,
+            body={"questionnaireId": "gad-7", "unitId": UNIT, "schedule": appointment},
+        ).body["id"]
+        calls = {
+            ("POST", "/v1/citizens"): (
+                "POST",
+                "/v1/citizens",
+                {"cpr": "120455-1238", "name": "Anders", "consentToDigitalPro": True},
+            ),
+            ("POST", "/v1/citizens/search"): ("POST", "/v1/citizens/search", {"cpr": "070365-4286"}),
+            ("GET", "/v1/citizens/{citizen_id}"): ("GET", f"/v1/citizens/{citizen_id}", None),
+            ("GET", "/v1/citizens/{citizen_id}/assignments"): ("GET", f"/v1/citizens/{citizen_id}/assignments", None),
+            ("POST", "/v1/citizens/{citizen_id}/assignments"): (
+                "POST",
+                f"/v1/citizens/{citizen_id}/assignments",
+                {"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
+            ),
+            ("POST", "/v1/citizens/{citizen_id}/assignments/{assignment_id}/appointment"): (
+                "POST",
+                f"/v1/citizens/{citizen_id}/assignments/{appointment_id}/appointment",
+                {"appointmentAt": "2027-06-02T10:00:00+02:00"},
+            ),
+            ("POST", "/v1/citizens/{citizen_id}/assignments/{assignment_id}/cancel"): (
+                "POST",
+                f"/v1/citizens/{citizen_id}/assignments/{appointment_id}/cancel",
+                None,
+            ),
+            ("GET", "/v1/citizens/{citizen_id}/responses"): ("GET", f"/v1/citizens/{citizen_id}/responses", None),
+            ("GET", "/v1/responses/{response_id}"): ("GET", f"/v1/responses/{response_id}", None),
+            ("GET", "/v1/responses/{response_id}/fhir"): ("GET", f"/v1/responses/{response_id}/fhir", None),
+            ("GET", "/v1/units/{unit_id}/worklist"): ("GET", f"/v1/units/{UNIT}/worklist", None),
+            ("POST", "/v1/responses/{response_id}/review"): ("POST", f"/v1/responses/{response_id}/review", {}),
+        }
+        staff_routes = {
+            route
+            for name in ("assignments", "responses")
+            for route in http_routes(name)
+            if not route[1].startswith(("/v1/me/", "/v1/audit"))
+        }
+        assert staff_routes == set(calls), "every staff route must be walked here"
+        for route, (method, path, body) in calls.items():
+            before = self._events(clinic.api)
+            result = clinic.api.call(method, path, claims=NURSE, body=body)
+            assert result.status in (200, 201), (route, result.body)
+            new = [e for e in self._events(clinic.api) if e["id"] not in {b["id"] for b in before}]
+            assert new, f"{route} wrote no audit event"
+            assert all(e["actor"] == NURSE["sub"] and e["purpose"] for e in new)
+
+    @staticmethod
+    def _events(api: ApiClient) -> list[dict]:
+        return api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body
+
+    def test_when_the_audit_cannot_be_written_no_data_is_returned(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, _phq9(12))
+        boto3.client("dynamodb").delete_table(TableName=get_settings().audit_table_name)
+        for path in (f"/v1/citizens/{citizen_id}", f"/v1/responses/{response_id}", f"/v1/units/{UNIT}/worklist"):
+            result = clinic.api.call("GET", path, claims=NURSE)
+            assert result.status == 503, path
+            assert "Hanne" not in str(result.body) and "phq9" not in str(result.body)
+
+    def test_the_citizen_sees_who_read_their_data_unit_by_default_names_when_chosen(self, clinic: Clinic) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
+        read = next(e for e in log if e["action"] == "citizen.read")
+        assert read["unit"] == UNIT and read["staffName"] is None and read["purpose"]
+        etag = clinic.api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).headers["ETag"]
+        clinic.api.call(
+            "PATCH",
+            "/v1/municipalities/0751",
+            claims=NATIONAL_ADMIN,
+            body={"accessLogShowsStaffNames": True},
+            headers={"If-Match": etag},
+        )
+        log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
+        assert next(e for e in log if e["action"] == "citizen.read")["staffName"] == "Sygeplejerske Mette Holm"
+        assert clinic.api.call("GET", "/v1/me/access-log", claims=NURSE).status == 403
+
+    def test_auditors_query_by_citizen_and_by_staff_within_their_municipality(self, clinic: Clinic) -> None:
+        citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
+        clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        by_citizen = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=AUDITOR).body
+        assert [e["action"] for e in by_citizen] == ["citizen.read", "citizen.register"]
+        by_staff = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body
+        assert {e["citizenId"] for e in by_staff} == {citizen_id}
+        elsewhere = staff(Role.AUDITOR, "0101")
+        etag = clinic.api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
+        clinic.api.call(
+            "PATCH",
+            "/v1/municipalities/0101",
+            claims=NATIONAL_ADMIN,
+            body={"enabled": True},
+            headers={"If-Match": etag},
+        )
+        assert clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=elsewhere).body == []
+        assert clinic.api.call("GET", "/v1/audit", claims=AUDITOR).status == 422
+        assert clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE).status == 403

@@ -1,0 +1,153 @@
+"""GET /v1/municipalities/{code}/units and GET /v1/me/units through the real handler, after a real sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kommunal_pro.auth import Role
+from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.organisations.service import reference_municipalities
+from kommunal_pro.organisations.units import units_of
+from local.orgsync import sync_folder
+from tests.org_data import AARHUS, EMPLOYEE, NORD, NOW, PHYSIO, SUNDHED_OG_OMSORG, VEST, OrgFiles
+from tests.support import ApiClient, staff
+
+KOBENHAVN = "0101"
+
+
+@pytest.fixture
+def municipalities(table: Any) -> MunicipalityRepository:
+    """Aarhus enabled and København not: all these routes need of the demo seed, and much faster."""
+    repository = MunicipalityRepository(table)
+    for municipality in reference_municipalities():
+        if municipality.code in (AARHUS, KOBENHAVN):
+            repository.add(municipality.model_copy(update={"enabled": municipality.code == AARHUS}))
+    return repository
+
+
+@pytest.fixture
+def synced(municipalities: MunicipalityRepository) -> MunicipalityRepository:
+    """Those municipalities and one sync of the demo organisation files."""
+    assert not sync_folder(now=NOW).aborted
+    return municipalities
+
+
+def _tree_names(nodes: list[dict[str, Any]], depth: int = 0) -> list[str]:
+    return [line for n in nodes for line in ["  " * depth + n["name"], *_tree_names(n["children"], depth + 1)]]
+
+
+@pytest.mark.parametrize("role", [Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE])
+def test_staff_see_the_municipalitys_units_as_a_tree(api: ApiClient, synced: Any, role: Role) -> None:
+    result = api.call("GET", f"/v1/municipalities/{AARHUS}/units", claims=staff(role, AARHUS))
+
+    assert result.status == 200
+    assert _tree_names(result.body) == [
+        "Aarhus Kommune",
+        "  Sundhed og Omsorg",
+        "    Forebyggelse og Rehabilitering",
+        "      Sundhedscenter Nord",
+        "      Sundhedscenter Syd",
+        "      Sundhedscenter Vest",
+    ]
+    sundhed = result.body[0]["children"][0]
+    assert {k: sundhed[k] for k in ("id", "sorCode", "unitType")} == {
+        "id": SUNDHED_OG_OMSORG,
+        "sorCode": "7141000016000",
+        "unitType": "sundhedsforvaltning",
+    }
+
+
+def test_closed_units_leave_the_tree(api: ApiClient, synced: Any, tmp_path: Path) -> None:
+    files = OrgFiles.demo(tmp_path)
+    files.units.remove(files.unit(VEST))
+    files.positions = [p for p in files.positions if p["unit_uuid"] != VEST]
+    files.write()
+    assert sync_folder(tmp_path, NOW).units.deactivated == 1
+
+    result = api.call("GET", f"/v1/municipalities/{AARHUS}/units", claims=staff(Role.EMPLOYEE, AARHUS))
+
+    assert "Sundhedscenter Vest" not in str(result.body)
+
+
+def test_before_any_sync_a_municipality_has_no_units(api: ApiClient, municipalities: MunicipalityRepository) -> None:
+    result = api.call("GET", f"/v1/municipalities/{AARHUS}/units", claims=staff(Role.ADMIN, AARHUS))
+    assert (result.status, result.body) == (200, [])
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EMPLOYEE])
+def test_staff_of_another_municipality_are_refused(api: ApiClient, synced: MunicipalityRepository, role: Role) -> None:
+    kobenhavn = synced.get(KOBENHAVN)
+    assert kobenhavn is not None
+    synced.replace(kobenhavn.model_copy(update={"enabled": True, "version": 2}), 1)
+
+    result = api.call("GET", f"/v1/municipalities/{AARHUS}/units", claims=staff(role, KOBENHAVN))
+
+    assert result.status == 403 and "egen kommune" in result.problem["detail"]
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.CITIZEN])
+def test_other_roles_cannot_list_units(api: ApiClient, synced: Any, role: Role) -> None:
+    assert api.call("GET", f"/v1/municipalities/{AARHUS}/units", claims=staff(role, AARHUS)).status == 403
+
+
+@pytest.mark.parametrize(("code", "status"), [("9999", 404), ("aarhus", 422)])
+def test_an_unknown_or_malformed_municipality(api: ApiClient, synced: Any, code: str, status: int) -> None:
+    assert api.call("GET", f"/v1/municipalities/{code}/units", claims=staff(Role.NATIONAL_ADMIN)).status == status
+
+
+def test_an_employee_sees_their_synced_units_and_positions(api: ApiClient, synced: Any) -> None:
+    result = api.call("GET", "/v1/me/units", claims=staff(Role.EMPLOYEE, AARHUS))
+
+    assert result.status == 200
+    assert result.body == {
+        "source": "organisation",
+        "units": [{"id": NORD, "name": "Sundhedscenter Nord", "active": True, "positions": ["Sygeplejerske"]}],
+    }
+
+
+def test_an_admin_sees_their_synced_unit(api: ApiClient, synced: Any) -> None:
+    result = api.call("GET", "/v1/me/units", claims=staff(Role.ADMIN, AARHUS))
+    assert [(u["name"], u["positions"]) for u in result.body["units"]] == [
+        ("Sundhed og Omsorg", ["Systemadministrator"])
+    ]
+
+
+def test_without_synced_membership_the_tokens_units_are_used(api: ApiClient, synced: Any) -> None:
+    newcomer = staff(Role.EMPLOYEE, AARHUS, subject="7d1c0f3e-2b4a-4c5d-8e6f-0a1b2c3d4e5f", units=[NORD, "team-x"])
+
+    result = api.call("GET", "/v1/me/units", claims=newcomer)
+
+    assert result.body == {
+        "source": "token",
+        "units": [
+            {"id": NORD, "name": "Sundhedscenter Nord", "active": True, "positions": []},
+            {"id": "team-x", "name": None, "active": None, "positions": []},
+        ],
+    }
+
+
+def test_before_any_sync_the_tokens_units_are_used(api: ApiClient, municipalities: MunicipalityRepository) -> None:
+    result = api.call("GET", "/v1/me/units", claims=staff(Role.EMPLOYEE, AARHUS))
+    assert result.body["source"] == "token" and [u["id"] for u in result.body["units"]] == [NORD]
+
+
+def test_an_auditor_without_units_gets_an_empty_list(api: ApiClient, synced: Any) -> None:
+    result = api.call("GET", "/v1/me/units", claims=staff(Role.AUDITOR, AARHUS))
+    assert (result.status, result.body) == (200, {"source": "token", "units": []})
+
+
+@pytest.mark.parametrize(
+    ("claims", "status"), [(staff(Role.CITIZEN), 403), (staff(Role.NATIONAL_ADMIN), 403), (None, 401)]
+)
+def test_only_municipal_staff_have_units(api: ApiClient, synced: Any, claims: Any, status: int) -> None:
+    assert api.call("GET", "/v1/me/units", claims=claims).status == status
+
+
+def test_units_of_gives_the_synced_unit_ids_for_visibility(synced: Any) -> None:
+    assert units_of(AARHUS, EMPLOYEE) == [NORD]
+    assert units_of(AARHUS, PHYSIO) == [NORD]
+    assert units_of(AARHUS, "someone-else") == []
+    assert units_of(KOBENHAVN, EMPLOYEE) == []
