@@ -9,6 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
 from kommunal_pro.auth import Role
+from kommunal_pro.citizens.models import Preferences
+from kommunal_pro.citizens.service import default_citizen_service
 from kommunal_pro.responses.models import CitizenTask, CitizenTaskDetail, Draft, DraftRequest, Receipt, Submission
 from kommunal_pro.responses.service import default_service
 from kommunal_pro.review.service import AccessLogEntry
@@ -54,6 +56,12 @@ def submit(
 def my_responses() -> Response[list[Receipt]]:
     receipts = default_service().my_responses(current_principal(app))
     return json_response([r.model_dump(mode="json", by_alias=True) for r in receipts])
+
+
+@app.put("/v1/me/preferences", middlewares=[CITIZENS])
+def my_preferences(preferences: Annotated[Preferences, Body()]) -> Response[Preferences]:
+    """Opt out of (or back into) invitations and reminders."""
+    return json_response(default_citizen_service().set_preferences(current_principal(app), preferences))
 
 
 @app.get("/v1/me/access-log", middlewares=[CITIZENS])

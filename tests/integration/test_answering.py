@@ -241,3 +241,16 @@ def test_a_citizen_of_a_disabled_municipality_is_told_so(api: ApiClient, seeded:
     )
     result = api.call("GET", "/v1/me/tasks", claims=HANNE)
     assert result.status == 403 and "not enabled" in result.problem["detail"]
+
+
+def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient, seeded: Any) -> None:
+    citizen_id = _register(api)
+    before = _assign(api, citizen_id)
+    assert before["plannedMessages"], "an e-mail invitation and reminders are planned"
+    result = api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": True})
+    assert result.status == 200 and result.body == {"remindersOptedOut": True}
+    assert api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).body["remindersOptedOut"] is True
+    (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body
+    assert all(t["plannedMessages"] == [] for t in assignment["tasks"])
+    assert api.call("PUT", "/v1/me/preferences", claims=NURSE, body={"remindersOptedOut": True}).status == 403
+    assert api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": "maybe"}).status == 422

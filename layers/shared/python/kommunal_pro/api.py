@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -34,13 +34,31 @@ PROBLEM_JSON = "application/problem+json"
 Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response]], Response]
 
 
+# Headers a browser may send and read: the token, JSON, optimistic concurrency and idempotency.
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location"]
+
+
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, cors=_cors())
     app.exception_handler(Problem)(problem_response)
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.exception_handler(NotFoundError)(lambda _: problem_response(NotFound("Ukendt adresse (no such route)")))
     app.exception_handler(Exception)(_unexpected)
     return app
+
+
+def _cors() -> CORSConfig | None:
+    """The configured web clients' origins (API Gateway answers the preflight; this covers the response)."""
+    origins = [o.strip() for o in get_settings().cors_allowed_origins.split(",") if o.strip()]
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+    )
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:

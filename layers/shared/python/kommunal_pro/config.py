@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     audit_table_name: str = Field("kommunal-pro-local-audit", alias="AUDIT_TABLE_NAME")
     audit_retention_days: int = Field(3650, ge=1, alias="AUDIT_RETENTION_DAYS")
     max_body_bytes: int = Field(256 * 1024, alias="MAX_BODY_BYTES")
+    cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS", description="Comma-separated web origins")
     cpr_kms_key_id: str = Field("alias/kommunal-pro-local-cpr", alias="CPR_KMS_KEY_ID")
     cpr_hash_key_secret_id: str = Field("kommunal-pro/local/cpr-hash-key", alias="CPR_HASH_KEY_SECRET_ID")
     org_sync_bucket: str | None = Field(None, alias="ORG_SYNC_BUCKET")

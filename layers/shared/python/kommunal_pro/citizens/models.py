@@ -78,3 +78,9 @@ class StoredCitizen(Citizen):
 
     def public(self) -> Citizen:
         return Citizen.model_validate(self.model_dump(exclude={"cpr_encrypted", "cpr_hash"}))
+
+
+class Preferences(ApiModel):
+    """What a citizen decides for themselves."""
+
+    reminders_opted_out: bool = Field(description="No invitations or reminders, in any municipality")

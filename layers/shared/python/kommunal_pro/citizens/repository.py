@@ -78,6 +78,14 @@ class CitizenRepository:
         item = self._table.get_item(Key={PK: citizen_pk(tenant, citizen_id), SK: PROFILE}).get("Item")
         return from_item(StoredCitizen, item) if item else None
 
+    def set_reminders_opted_out(self, tenant: str, citizen_id: str, opted_out: bool) -> None:
+        self._table.update_item(
+            Key={PK: citizen_pk(tenant, citizen_id), SK: PROFILE},
+            UpdateExpression="SET reminders_opted_out = :opted_out",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":opted_out": opted_out},
+        )
+
     def id_by_hash(self, tenant: str, cpr_hash: str) -> str | None:
         item = self._table.get_item(Key=_guard_key(tenant, cpr_hash)).get("Item")
         return item["citizen_id"] if item else None

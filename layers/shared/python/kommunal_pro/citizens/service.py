@@ -8,7 +8,14 @@ from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.audit import Access, AuditLog, audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens import cpr_vault
-from kommunal_pro.citizens.models import Citizen, CitizenRegistration, Consent, CprLookup, StoredCitizen
+from kommunal_pro.citizens.models import (
+    Citizen,
+    CitizenRegistration,
+    Consent,
+    CprLookup,
+    Preferences,
+    StoredCitizen,
+)
 from kommunal_pro.citizens.repository import CitizenRepository, DuplicateCitizen
 from kommunal_pro.cpr import Cpr
 from kommunal_pro.errors import Conflict, Forbidden, NotFound
@@ -94,6 +101,12 @@ class CitizenService:
         if records and not enabled:
             raise not_enabled(records[0].municipality)
         return [record for record in records if record.municipality in enabled]
+
+    def set_preferences(self, principal: Principal, preferences: Preferences) -> Preferences:
+        """The citizen's own choice, for their records in every municipality."""
+        for record in self.own_records(principal):
+            self._repository.set_reminders_opted_out(record.municipality, record.id, preferences.reminders_opted_out)
+        return preferences
 
 
 def _staff_tenant(principal: Principal) -> str:
