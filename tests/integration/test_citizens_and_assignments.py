@@ -45,6 +45,25 @@ def _weekly_who5(weeks: int = 8, **extra: Any) -> dict:
     return {"questionnaireId": "who-5", "unitId": UNIT, "course": "KOL-rehabilitering", "schedule": schedule} | extra
 
 
+CONSULTATION = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
+
+
+def _phq9_before(api: ApiClient, citizen_id: str, consultation: datetime) -> Any:
+    """PHQ-9 opening 7 days before a consultation, due 2 hours before it."""
+    appointment = {
+        "kind": "appointment",
+        "appointmentAt": consultation.isoformat(),
+        "opensDaysBefore": 7,
+        "dueHoursBefore": 2,
+    }
+    return api.call(
+        "POST",
+        f"/v1/citizens/{citizen_id}/assignments",
+        claims=NURSE,
+        body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
+    )
+
+
 @pytest.fixture
 def copenhagen(api: ApiClient, seeded: Any) -> None:
     etag = api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
@@ -131,22 +150,10 @@ class TestAssignments:
 
     def test_once_and_appointment_relative_schedules(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
-        consultation = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
-        appointment = {
-            "kind": "appointment",
-            "appointmentAt": consultation.isoformat(),
-            "opensDaysBefore": 7,
-            "dueHoursBefore": 2,
-        }
-        result = api.call(
-            "POST",
-            f"/v1/citizens/{citizen['id']}/assignments",
-            claims=NURSE,
-            body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
-        )
+        result = _phq9_before(api, citizen["id"], CONSULTATION)
         (task,) = result.body["tasks"]
-        assert datetime.fromisoformat(task["opensAt"]) == consultation - timedelta(days=7)
-        assert datetime.fromisoformat(task["dueAt"]) == consultation - timedelta(hours=2)
+        assert datetime.fromisoformat(task["opensAt"]) == CONSULTATION - timedelta(days=7)
+        assert datetime.fromisoformat(task["dueAt"]) == CONSULTATION - timedelta(hours=2)
         assert task["status"] == "scheduled"
         once = {"kind": "once", "opensAt": "2027-01-04T08:00:00+01:00", "dueAt": "2027-01-06T08:00:00+01:00"}
         single = api.call(
@@ -224,21 +231,9 @@ class TestAssignments:
 
 def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded: Any) -> None:
     citizen = _register(api)
-    consultation = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
-    appointment = {
-        "kind": "appointment",
-        "appointmentAt": consultation.isoformat(),
-        "opensDaysBefore": 7,
-        "dueHoursBefore": 2,
-    }
-    assignment = api.call(
-        "POST",
-        f"/v1/citizens/{citizen['id']}/assignments",
-        claims=NURSE,
-        body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
-    ).body
+    assignment = _phq9_before(api, citizen["id"], CONSULTATION).body
     path = f"/v1/citizens/{citizen['id']}/assignments/{assignment['id']}/appointment"
-    later = consultation + timedelta(days=3, hours=2)
+    later = CONSULTATION + timedelta(days=3, hours=2)
     moved = api.call("POST", path, claims=NURSE, body={"appointmentAt": later.isoformat()})
     assert moved.status == 200, moved.body
     (task,) = moved.body["tasks"]

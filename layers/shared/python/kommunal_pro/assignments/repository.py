@@ -93,58 +93,32 @@ class AssignmentRepository:
     def cancel(self, assignment: Assignment, pending: list[Task]) -> None:
         """Mark the assignment cancelled and its pending tasks cancelled, all or nothing (a task answered
         meanwhile makes the whole cancel fail, to be retried)."""
-        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
-        writes: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
-                    "ConditionExpression": "#status = :active",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {":active": "active"},
+        self._while_active(
+            assignment,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": task_key(t.municipality, t.citizen_id, t.id),
+                        "UpdateExpression": "SET #state = :cancelled REMOVE GSI2PK, GSI2SK, DuePK, DueSK",
+                        "ConditionExpression": "#state = :pending",
+                        "ExpressionAttributeNames": {"#state": "state"},
+                        "ExpressionAttributeValues": {
+                            ":cancelled": str(TaskState.CANCELLED),
+                            ":pending": str(TaskState.PENDING),
+                        },
+                    }
                 }
-            },
-        ]
-        writes += [
-            {
-                "Update": {
-                    "TableName": self._table.name,
-                    "Key": task_key(t.municipality, t.citizen_id, t.id),
-                    "UpdateExpression": "SET #state = :cancelled REMOVE GSI2PK, GSI2SK, DuePK, DueSK",
-                    "ConditionExpression": "#state = :pending",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {
-                        ":cancelled": str(TaskState.CANCELLED),
-                        ":pending": str(TaskState.PENDING),
-                    },
-                }
-            }
-            for t in pending
-        ]
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise Conflict(
-                    "Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)"
-                ) from None
-            raise
+                for t in pending
+            ],
+        )
 
     def reschedule(self, assignment: Assignment, moved: list[Task], due: dict[str, dict[str, str]]) -> None:
         """Store the moved appointment and its still pending tasks' new windows (and Due index attributes, as
         in `add`), all or nothing."""
-        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
-        writes: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
-                    "ConditionExpression": "#status = :active",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {":active": "active"},
-                }
-            },
-            *(
+        self._while_active(
+            assignment,
+            [
                 {
                     "Put": {
                         "TableName": self._table.name,
@@ -155,13 +129,31 @@ class AssignmentRepository:
                     }
                 }
                 for task in moved
-            ),
+            ],
+        )
+
+    def _while_active(self, assignment: Assignment, task_writes: list[dict[str, Any]]) -> None:
+        """Write the assignment (which must still be active) and its tasks' changes in one transaction."""
+        pk = citizen_pk(assignment.municipality, assignment.citizen_id)
+        writes = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
+                    "ConditionExpression": "#status = :active",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":active": "active"},
+                }
+            },
+            *task_writes,
         ]
         try:
             self._table.meta.client.transact_write_items(TransactItems=writes)
         except ClientError as error:
             if is_conditional_failure(error):
-                raise _changed_meanwhile() from None
+                raise Conflict(
+                    "Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)"
+                ) from None
             raise
 
     def pending_due_between(self, tenant: str, unit_id: str, start: datetime, end: datetime) -> list[Task]:
@@ -175,7 +167,3 @@ class AssignmentRepository:
     def _query_citizen(self, tenant: str, citizen_id: str, prefix: str) -> list[dict[str, Any]]:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)
         return query_all(self._table, KeyConditionExpression=condition)
-
-
-def _changed_meanwhile() -> Conflict:
-    return Conflict("Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)")
