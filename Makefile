@@ -24,7 +24,9 @@ dev: $(STAMP)                    ## create the virtualenv with everything
 run: $(STAMP)                    ## the whole system locally: API, embedded DynamoDB, seed, jobs
 	$(BIN)/python -m local
 
-test: $(STAMP)                   ## every test: unit, integration, infra, e2e
+test: $(STAMP)                   ## lint, type check and every test: unit, integration, infra, e2e
+	$(BIN)/ruff check .
+	$(BIN)/mypy layers/shared/python functions local
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 unit: $(STAMP)

@@ -51,7 +51,7 @@ def assign(citizen_id: ResourceId, request: Annotated[AssignmentRequest, Body()]
 
 @app.get("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
 def list_assignments(citizen_id: ResourceId) -> Response[list[AssignmentView]]:
-    views = default_service().list(current_principal(app), citizen_id)
+    views = default_service().of_citizen(current_principal(app), citizen_id)
     return json_response([v.model_dump(mode="json", by_alias=True) for v in views])
 
 

@@ -18,7 +18,7 @@ app = create_app()
 
 @app.get("/v1/municipalities", middlewares=[requires(Role.NATIONAL_ADMIN)])
 def list_municipalities() -> Response[list[Municipality]]:
-    return json_response([m.model_dump(mode="json", by_alias=True) for m in default_service().list()])
+    return json_response([m.model_dump(mode="json", by_alias=True) for m in default_service().all()])
 
 
 @app.get("/v1/municipalities/<code>", middlewares=[requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)])

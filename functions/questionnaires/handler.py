@@ -46,7 +46,7 @@ def list_questionnaires(
     status: Annotated[Status | None, Query()] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[list[QuestionnaireSummary]]:
-    heads = default_service().list(current_principal(app), status, text)
+    heads = default_service().search(current_principal(app), status, text)
     return json_response([QuestionnaireSummary.of(h).model_dump(mode="json", by_alias=True) for h in heads])
 
 

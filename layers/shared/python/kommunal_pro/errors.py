@@ -31,22 +31,53 @@ class Problem(Exception):
         return body | self.extensions
 
 
-def _problem(status: int, title: str) -> type[Problem]:
-    """A Problem subclass with a fixed status and title, so call sites only say what went wrong."""
+class _Fixed(Problem):
+    """A problem whose status and title are fixed by its class, so call sites say only what went wrong."""
 
-    def __init__(self: Problem, detail: str, errors: list[dict[str, Any]] | None = None, **extensions: Any) -> None:
-        Problem.__init__(self, detail=detail, errors=errors or [], status=status, title=title, extensions=extensions)
+    STATUS = 400
+    TITLE = "Bad request"
 
-    return type(title.title().replace(" ", ""), (Problem,), {"__init__": __init__})
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, **extensions: Any) -> None:
+        super().__init__(
+            detail=detail, errors=errors or [], status=self.STATUS, title=self.TITLE, extensions=extensions
+        )
 
 
-BadRequest = _problem(400, "Bad request")
-Unauthenticated = _problem(401, "Unauthenticated")
-Forbidden = _problem(403, "Forbidden")
-NotFound = _problem(404, "Not found")
-Conflict = _problem(409, "Conflict")
-PreconditionFailed = _problem(412, "Precondition failed")
-PayloadTooLarge = _problem(413, "Payload too large")
-UnsupportedMediaType = _problem(415, "Unsupported media type")
-InvalidInput = _problem(422, "Invalid input")
-PreconditionRequired = _problem(428, "Precondition required")
+class BadRequest(_Fixed):
+    STATUS, TITLE = 400, "Bad request"
+
+
+class Unauthenticated(_Fixed):
+    STATUS, TITLE = 401, "Unauthenticated"
+
+
+class Forbidden(_Fixed):
+    STATUS, TITLE = 403, "Forbidden"
+
+
+class NotFound(_Fixed):
+    STATUS, TITLE = 404, "Not found"
+
+
+class Conflict(_Fixed):
+    STATUS, TITLE = 409, "Conflict"
+
+
+class PreconditionFailed(_Fixed):
+    STATUS, TITLE = 412, "Precondition failed"
+
+
+class PayloadTooLarge(_Fixed):
+    STATUS, TITLE = 413, "Payload too large"
+
+
+class UnsupportedMediaType(_Fixed):
+    STATUS, TITLE = 415, "Unsupported media type"
+
+
+class InvalidInput(_Fixed):
+    STATUS, TITLE = 422, "Invalid input"
+
+
+class PreconditionRequired(_Fixed):
+    STATUS, TITLE = 428, "Precondition required"

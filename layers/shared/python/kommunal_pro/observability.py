@@ -6,6 +6,8 @@ The log formatter redacts anything CPR-shaped from the finished JSON line, so no
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
@@ -15,7 +17,7 @@ NAMESPACE = "KommunalPro"
 
 
 class CprRedactingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict) -> str:
+    def serialize(self, log: Any) -> str:
         return redact(super().serialize(log))
 
 

@@ -107,7 +107,7 @@ class AssignmentService:
         self._assignments.add(assignment, tasks, _due(view))
         return view
 
-    def list(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
+    def of_citizen(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
         citizen = self._citizens.access(
             principal, citizen_id, Access.ASSIGNMENTS_READ, f"/v1/citizens/{citizen_id}/assignments"
         )

@@ -25,7 +25,7 @@ class MunicipalityService:
     def __init__(self, repository: MunicipalityRepository) -> None:
         self._repository = repository
 
-    def list(self) -> list[Municipality]:
+    def all(self) -> list[Municipality]:
         return sorted(self._repository.list_all(), key=lambda m: m.code)
 
     def get(self, principal: Principal, code: str) -> Municipality:

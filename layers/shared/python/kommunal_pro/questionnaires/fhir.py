@@ -302,7 +302,8 @@ def _strictly_validated(resource: dict, notes: list[ImportNote], problems: list[
     if None in entries:
         return None
     pruned = copy.deepcopy(resource)
-    for entry in sorted(entries, key=lambda loc: [(isinstance(part, str), part) for part in loc], reverse=True):
+    located = [entry for entry in entries if entry is not None]
+    for entry in sorted(located, key=lambda loc: [(isinstance(part, str), part) for part in loc], reverse=True):
         _delete(pruned, entry)
     normalised, errors = _validate(pruned)
     problems.extend(_validation_problem(pruned, error, *_locate(pruned, error["loc"])) for error in errors)
@@ -313,7 +314,7 @@ def _validate(resource: dict) -> tuple[dict | None, list[dict[str, Any]]]:
     try:
         normalised = Questionnaire.model_validate(resource).model_dump(mode="json")
     except ValidationError as error:
-        return None, error.errors()
+        return None, [dict(detail) for detail in error.errors()]
     except Exception as error:  # fhir.resources raises e.g. KeyError for an unknown contained resourceType
         return None, [{"loc": (), "msg": f"cannot be read as FHIR R4 ({type(error).__name__}: {error})", "input": None}]
     errors = list(_absent_values(normalised.get("item", []), ("item",)))
@@ -602,7 +603,8 @@ class _Importer:
         target = self.fhir_items.get(question)
         expected = {"answerBoolean"} if operator == "exists" else _expected_answers(target)
         if expected is not None and key not in expected:
-            subject = "operator 'exists'" if operator == "exists" else f"the {target['type']} question '{question}'"
+            kind = (target or {}).get("type")
+            subject = "operator 'exists'" if operator == "exists" else f"the {kind} question '{question}'"
             self.refuse(where, f"{label}.{key} does not fit {subject}, which takes {' or '.join(sorted(expected))}")
             return None
         if key in ("answerQuantity", "answerReference"):
@@ -810,7 +812,7 @@ def _export_item(item: Item, by_id: dict[str, Item]) -> dict:
 
 
 def _item_extensions(item: Item) -> list[dict]:
-    extensions = [
+    extensions: list[dict[str, Any]] = [
         {"url": url, _number_key(item, value): _fhir_number(value)}
         for url, value in ((MIN_VALUE, item.min_value), (MAX_VALUE, item.max_value))
         if value is not None

@@ -55,7 +55,7 @@ class QuestionnaireService:
         source = self._version(head, head.active_version or head.latest_version)
         return self.create(principal, source.definition, copied_from=source.ref)
 
-    def list(self, principal: Principal, status: Status | None, text: str | None) -> list[QuestionnaireHead]:
+    def search(self, principal: Principal, status: Status | None, text: str | None) -> list[QuestionnaireHead]:
         heads = [h for tenant in _readable_tenants(principal) for h in self._repository.heads(tenant, status)]
         if text:
             needle = text.casefold()
@@ -142,7 +142,11 @@ class QuestionnaireService:
 
 def _own_tenant(principal: Principal) -> str:
     """Where the caller's own questionnaires live: national admins author the national library."""
-    return NATIONAL if Role.NATIONAL_ADMIN in principal.roles else principal.municipality
+    if Role.NATIONAL_ADMIN in principal.roles:
+        return NATIONAL
+    if principal.municipality is None:
+        raise Forbidden("Kun kommunens medarbejdere arbejder med spørgeskemaer (only staff work on questionnaires)")
+    return principal.municipality
 
 
 def _readable_tenants(principal: Principal) -> list[str]:

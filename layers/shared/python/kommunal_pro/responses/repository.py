@@ -25,7 +25,7 @@ from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, TTL_ATTRIBUTE, key
 from kommunal_pro.storage.table import from_item, is_conditional_failure, is_transaction_conflict, query_all, to_item
 
 IDEMPOTENCY_DAYS = 7
-_PENDING = {
+_PENDING: dict[str, Any] = {
     "ConditionExpression": "#state = :pending",
     "ExpressionAttributeNames": {"#state": "state"},
     "ExpressionAttributeValues": {":pending": str(TaskState.PENDING)},
