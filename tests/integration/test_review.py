@@ -14,7 +14,10 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from functions import http_routes
 from kommunal_pro.auth import Role
 from kommunal_pro.config import get_settings
+from kommunal_pro.models import utc_now
+from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
+from kommunal_pro.storage.table import data_table
 from tests.support import UNIT, ApiClient, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
@@ -320,3 +323,17 @@ class TestAudit:
         assert clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=elsewhere).body == []
         assert clinic.api.call("GET", "/v1/audit", claims=AUDITOR).status == 422
         assert clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE).status == 403
+
+
+def test_synced_unit_membership_decides_over_the_token_claim(clinic: Clinic) -> None:
+    """Once the organisation sync knows a staff member, their units come from FK-Organisation."""
+    unlisted_nurse = staff(Role.EMPLOYEE, "0751", subject="fk-user-7", units=[])
+    assert _worklist(clinic.api, claims=unlisted_nurse).status == 403
+    membership = StaffMembership(
+        municipality="0751", subject="fk-user-7", unit_id=UNIT, positions=["Sygeplejerske"], updated_at=utc_now()
+    )
+    UnitRepository(data_table()).write([], [membership], [])
+    assert _worklist(clinic.api, claims=unlisted_nurse).status == 200
+    moved_on = staff(Role.EMPLOYEE, "0751", subject="fk-user-7", units=["sundhedscenter-syd"])
+    assert _worklist(clinic.api, claims=moved_on).status == 200  # the sync says Nord, whatever the token says
+    assert clinic.api.call("GET", "/v1/units/sundhedscenter-syd/worklist", claims=moved_on).status == 403

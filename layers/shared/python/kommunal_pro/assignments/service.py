@@ -32,6 +32,7 @@ from kommunal_pro.notifications.timeline import ReminderPolicy, plan_messages
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
+from kommunal_pro.organisations.units import staff_units
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.service import QuestionnaireService
 from kommunal_pro.questionnaires.versions import Status
@@ -55,7 +56,7 @@ class AssignmentService:
         citizen = self._citizens.access(
             principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments", unit_scoped=False
         )
-        if request.unit_id not in principal.units:
+        if request.unit_id not in staff_units(principal):
             raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
         if not citizen.consent.given:
             raise Conflict("Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)")

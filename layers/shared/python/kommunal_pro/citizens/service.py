@@ -22,6 +22,7 @@ from kommunal_pro.errors import Conflict, Forbidden, NotFound
 from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService, not_enabled
+from kommunal_pro.organisations.units import staff_units
 from kommunal_pro.storage.table import data_table
 
 
@@ -90,7 +91,7 @@ class CitizenService:
         if not settings.unit_scoped_visibility:
             return True
         units = {a.unit_id for a in self._assignments.assignments(citizen.municipality, citizen.id)}
-        return bool(units & set(principal.units))
+        return bool(units & staff_units(principal))
 
     def own_records(self, principal: Principal) -> list[StoredCitizen]:
         """A logged-in citizen's records in every enabled municipality where they are registered."""

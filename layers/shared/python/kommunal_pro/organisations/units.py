@@ -159,6 +159,12 @@ def units_of(tenant: str, subject: str) -> list[str]:
     return sorted(m.unit_id for m in UnitRepository(data_table()).memberships_of(tenant, subject))
 
 
+def staff_units(principal: Principal) -> frozenset[str]:
+    """The units a staff member acts for: synced FK-Organisation membership, or their token's units claim
+    until the sync knows them."""
+    return frozenset(units_of(principal.municipality or "", principal.subject) or principal.units)
+
+
 def municipality_units(tenant: str) -> list[UnitNode]:
     return unit_tree(UnitRepository(data_table()).units(tenant))
 

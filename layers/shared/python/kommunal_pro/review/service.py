@@ -20,6 +20,7 @@ from kommunal_pro.errors import BadRequest, Conflict, Forbidden, InvalidInput, N
 from kommunal_pro.models import ApiModel, utc_now
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
+from kommunal_pro.organisations.units import staff_units
 from kommunal_pro.questionnaires.model import FlagLevel
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion
@@ -128,7 +129,7 @@ class ReviewService:
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
         tenant = principal.municipality or ""
-        if unit_id not in principal.units:
+        if unit_id not in staff_units(principal):
             raise Forbidden("Du kan kun se arbejdslisten for dine egne enheder (only your own units' worklists)")
         start = _decode_cursor(cursor, tenant, unit_id)
         responses, next_key = self._responses.worklist_page(tenant, unit_id, WORKLIST_PAGE, start)
