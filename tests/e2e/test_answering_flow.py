@@ -33,7 +33,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             },
         )
         assert registered.status_code == 201, registered.text
-        assert "9111" not in registered.text
+        assert "241290-9111" not in registered.text and "2412909111" not in registered.text
         tasks_before = requests.get(f"{base}/v1/me/tasks", headers=citizen, timeout=10).json()
         assert tasks_before == []
 
