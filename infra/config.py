@@ -59,6 +59,12 @@ def _app_url(value: str) -> str:
     return value
 
 
+def _link(value: str) -> str:
+    if not _APP_URL.match(value):
+        raise ValueError(f"{value!r} is not a web client's address: use https://host[:port]/path (or localhost)")
+    return value
+
+
 def _https_url(value: str) -> str:
     if not _HTTPS_URL.match(value):
         raise ValueError(f"{value!r} is not an https:// URL")
@@ -115,6 +121,7 @@ def _domain_prefix(value: str) -> str:
 
 Origin = Annotated[str, AfterValidator(_origin)]
 AppUrl = Annotated[str, AfterValidator(_app_url)]
+Link = Annotated[str, AfterValidator(_link)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 Email = Annotated[str, AfterValidator(_email)]
 Schedule = Annotated[str, AfterValidator(_schedule)]
@@ -268,6 +275,9 @@ class EnvironmentConfig(_Settings):
     reserved_concurrency: PositiveInt = Field(description="reserved concurrent executions per function")
     api_throttling: Throttling
     cors_allowed_origins: list[Origin] = Field(min_length=1)
+    citizen_app_url: Link = Field(
+        description="the citizen web client's address, the link in every reminder (CITIZEN_APP_URL for the sender)"
+    )
     alarms: Alarms
     waf: Waf | None = Field(None, description="the web ACL in front of the API; absent only where data is disposable")
     backup: Backup | None = Field(None, description="an AWS Backup plan for the table; absent = point-in-time recovery")
@@ -297,6 +307,8 @@ class EnvironmentConfig(_Settings):
                     f"an environment that retains its data needs {', '.join(missing)}; native Cognito users and "
                     "no WAF are for a disposable (removal_policy DESTROY) test environment only"
                 )
+            if not self.citizen_app_url.startswith("https://"):
+                raise ValueError("an environment that retains its data sends real citizens https:// links only")
         return self
 
     @property

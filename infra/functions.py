@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
@@ -157,6 +158,7 @@ class AppFunction(ObservedFunction):
         handler: str,
         table_actions: Sequence[str],
         indexes: Sequence[Index] = (),
+        index_actions: Sequence[str] | None = None,
         cpr_key_actions: Sequence[str] = (),
         audit: bool = False,
         timeout_seconds: int = 10,
@@ -164,12 +166,16 @@ class AppFunction(ObservedFunction):
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
+        label: str | None = None,
     ) -> None:
         """A function from `functions/<name>/` running `handler`, allowed `table_actions` on the table and on
         the named `indexes` (only those: the cross-tenant indexes are for the one code path that needs each).
-        A function handling CPR numbers names its `cpr_key_actions` (kms:Encrypt, kms:Decrypt); it may then
-        also read the look-up hash key. A function that `audit`s may add and query audit events, nothing
-        else. `statements` and `environment` add to what every function gets."""
+        With `index_actions` the indexes get those instead (a job that writes items but only queries an index
+        gets no Query on the table and no writes named on an index). A function handling CPR numbers names its
+        `cpr_key_actions` (kms:Encrypt, kms:Decrypt); it may then also read the look-up hash key. A function
+        that `audit`s may add and query audit events, nothing else. `statements` and `environment` add to what
+        every function gets. `name` is also the function's Powertools service; `label` (default: `name`) names
+        it in its description and alarms, for a second function of the same service."""
         config, table = platform.config, platform.data.table
         region = Stack.of(scope).region
         super().__init__(
@@ -178,7 +184,7 @@ class AppFunction(ObservedFunction):
             config=config,
             logs=platform.logs,
             operations=platform.operations,
-            label=name,
+            label=label or name,
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=["__pycache__", "*.pyc"]),
             handler=handler,
             layers=[platform.layer],
@@ -186,10 +192,7 @@ class AppFunction(ObservedFunction):
             reserved_concurrency=reserved_concurrency,
             dead_letter_queue=dead_letter_queue,
             statements=[
-                iam.PolicyStatement(
-                    actions=list(table_actions),
-                    resources=[table.table_arn, *(f"{table.table_arn}/index/{index.name}" for index in indexes)],
-                ),
+                *self._table_statements(table, table_actions, indexes, index_actions),
                 iam.PolicyStatement(
                     actions=list(_TABLE_KEY_ACTIONS),
                     resources=[platform.data.key.key_arn],
@@ -212,6 +215,23 @@ class AppFunction(ObservedFunction):
                 **(environment or {}),
             },
         )
+
+    @staticmethod
+    def _table_statements(
+        table: dynamodb.ITable,
+        table_actions: Sequence[str],
+        indexes: Sequence[Index],
+        index_actions: Sequence[str] | None,
+    ) -> list[iam.PolicyStatement]:
+        index_arns = [f"{table.table_arn}/index/{index.name}" for index in indexes]
+        if index_actions is None:
+            return [iam.PolicyStatement(actions=list(table_actions), resources=[table.table_arn, *index_arns])]
+        if not indexes:
+            raise ValueError("index_actions without indexes: name the indexes they are for")
+        return [
+            iam.PolicyStatement(actions=list(table_actions), resources=[table.table_arn]),
+            iam.PolicyStatement(actions=list(index_actions), resources=index_arns),
+        ]
 
     @staticmethod
     def _audit_statements(platform: Platform, audit: bool) -> list[iam.PolicyStatement]:

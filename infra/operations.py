@@ -1,7 +1,8 @@
 """What the operations team watches: one alarm topic, one dashboard and the alarms, per environment.
 
 Watching one more thing is one call: `watch_function` (errors, throttles, duration), `watch_queue` (a dead-letter
-queue's depth), `watch_metrics` (a job's own outcome metrics, e.g. reminders sent and failed). A dashboard
+queue's depth), `watch_metrics` (a job's own outcome metrics, e.g. reminders sent and failed), `alarm_on_metric`
+(an alarm on one of those, e.g. an aborted organisation sync, or none reported). A dashboard
 section appears with the first thing watched in it, so the dashboard never shows an empty placeholder.
 """
 
@@ -172,6 +173,41 @@ class Operations(Construct):
                 ),
             )
 
+    def alarm_on_metric(
+        self,
+        metric_name: str,
+        *,
+        service: str,
+        subject: str,
+        kind: str,
+        period: Duration,
+        description: str,
+        threshold: float = 1,
+        missing_data_breaches: bool = False,
+    ) -> cloudwatch.Alarm:
+        """An alarm when a job's own metric reaches `threshold` (its maximum over `period`), e.g. a sync that
+        aborted. With `missing_data_breaches` it also fires when the job reported nothing for a whole `period`:
+        for a metric a job emits on every run, silence means the job stopped running."""
+        metric = cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={"service": service},
+            statistic="Maximum",
+            period=period,
+        )
+        return self._alarm(
+            subject,
+            kind,
+            metric,
+            threshold=threshold,
+            description=description,
+            treat_missing_data=(
+                cloudwatch.TreatMissingData.BREACHING
+                if missing_data_breaches
+                else cloudwatch.TreatMissingData.NOT_BREACHING
+            ),
+        )
+
     # --- plumbing ------------------------------------------------------------------------------------------
 
     def _watch_sms_spend(self) -> None:
@@ -202,8 +238,15 @@ class Operations(Construct):
         self._graphs[title].add_left_metric(metric)
 
     def _alarm(
-        self, subject: str, kind: str, metric: cloudwatch.IMetric, *, threshold: float, description: str
-    ) -> None:
+        self,
+        subject: str,
+        kind: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        treat_missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> cloudwatch.Alarm:
         """An alarm named "kommunal-pro-<env> <subject> <kind>", notifying the topic when it fires and recovers."""
         construct_id = "".join(part.title() for part in re.split(r"[^A-Za-z0-9]+", f"{subject} {kind}") if part)
         alarm = cloudwatch.Alarm(
@@ -215,8 +258,9 @@ class Operations(Construct):
             threshold=threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            treat_missing_data=treat_missing_data,
         )
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
         self.alarms.append(alarm)
+        return alarm

@@ -26,16 +26,24 @@ from infra.layer import SharedLayer
 from infra.logs import LogGroups
 from infra.messaging import Messaging
 from infra.nag import acknowledge
+from infra.notifications import SENDER_TIMEOUT, NotificationQueue
 from infra.operations import Operations
+from infra.org_sync import OrgSyncFiles
 from infra.storage import AuditLog, DataTable
-from kommunal_pro.storage.schema import GSI1, LOGIN, Index
+from kommunal_pro.storage.schema import DUE, GSI1, LOGIN, Index
 
 # How long a failed scheduled run waits in its dead-letter queue for someone to look at it.
 DEAD_LETTER_RETENTION = Duration.days(14)
+# The reminder job's outcome metrics (functions/notifications/handler.py and sender.py).
+REMINDER_METRICS = ("RemindersQueued", "RemindersFailed", "RemindersSent", "RemindersSkipped")
+# The organisation sync reports OrgSyncAborted (1 or 0) on every run, nightly: no report for a night and a couple
+# of hours of retries means it stopped running.
+ORG_SYNC_ABORTED_METRIC = "OrgSyncAborted"
+ORG_SYNC_SILENCE = Duration.hours(26)
 
 
 def _pascal(name: str) -> str:
-    return "".join(part.title() for part in name.replace("_", "-").split("-"))
+    return "".join(part.title() for part in name.replace("_", "-").replace(" ", "-").split("-"))
 
 
 class KommunalProStack(Stack):
@@ -84,6 +92,8 @@ class KommunalProStack(Stack):
             cpr_key_actions=("kms:Decrypt",),
             audit=True,
         )
+        self._add_reminders()
+        self._add_organisation_sync()
         self._add_seed()
 
         CfnOutput(self, "StaffUserPoolId", value=self.api.staff_pool.user_pool_id)
@@ -130,14 +140,17 @@ class KommunalProStack(Stack):
         schedule: str,
         table_actions: Sequence[str],
         indexes: Sequence[Index] = (),
+        index_actions: Sequence[str] | None = None,
         cpr_key_actions: Sequence[str] = (),
         statements: Sequence[iam.PolicyStatement] = (),
         environment: Mapping[str, str] | None = None,
         timeout_seconds: int = 300,
         reserved_concurrency: int = 1,
+        label: str | None = None,
     ) -> AppFunction:
         """The job `functions/<name>/handler.py`, run on `schedule` (a schedule expression from the configuration,
-        e.g. `self.config.schedules.reminders`).
+        e.g. `self.config.schedules.reminders`). `label` (default: `name`) names the job: its resources, alarms
+        and the output `<Label>FunctionName`; `name` stays the directory and the Powertools service.
 
         Each run gets the event {"now": "<the scheduled time, ISO 8601 UTC>"}: the same event an operator sends
         to re-run the job for a past time (docs/operations.md). EventBridge invokes asynchronously; a run that
@@ -145,7 +158,8 @@ class KommunalProStack(Stack):
         dead-letter queue, which is alarmed. Reserved concurrency 1 keeps runs from overlapping: a run that
         outlasts the interval shows as a throttle (alarmed) and is retried, not run twice at once.
         """
-        title = _pascal(name)
+        label = label or name
+        title = _pascal(label)
         dead_letters = sqs.Queue(
             self,
             f"{title}DeadLetters",
@@ -154,7 +168,7 @@ class KommunalProStack(Stack):
             retention_period=DEAD_LETTER_RETENTION,
         )
         acknowledge(
-            dead_letters,
+            dead_letters.node.default_child,
             "This queue is itself the job's dead-letter queue: what lands here waits for an operator (alarmed "
             "at one message), so it has no dead-letter queue of its own.",
             "Serverless-SQSRedrivePolicy",
@@ -167,17 +181,19 @@ class KommunalProStack(Stack):
             handler="handler.lambda_handler",
             table_actions=table_actions,
             indexes=indexes,
+            index_actions=index_actions,
             cpr_key_actions=cpr_key_actions,
             statements=statements,
             environment=environment,
             timeout_seconds=timeout_seconds,
             reserved_concurrency=reserved_concurrency,
             dead_letter_queue=dead_letters,
+            label=label,
         )
         events.Rule(
             self,
             f"{title}Schedule",
-            description=f"Kommunal PRO {self.config.name}: run the {name} job",
+            description=f"Kommunal PRO {self.config.name}: run the {label} job",
             schedule=events.Schedule.expression(schedule),
             targets=[
                 targets.LambdaFunction(
@@ -189,14 +205,89 @@ class KommunalProStack(Stack):
                 )
             ],
         )
-        self.operations.watch_queue(dead_letters, label=f"{name} job")
+        self.operations.watch_queue(dead_letters, label=f"{label} job")
         CfnOutput(
             self,
             f"{title}FunctionName",
             value=function.function.function_name,
-            description=f'the {name} job: invoke with {{"now": "<ISO 8601>"}} to run it for that time',
+            description=f'the {label} job: invoke with {{"now": "<ISO 8601>"}} to run it for that time',
         )
         return function
+
+    def _add_reminders(self) -> None:
+        """The reminder job fills the notification queue; the sender empties it through SES and SNS
+        (docs/reminders.md). Both read and update what the kommunal_pro.notifications code reads and updates,
+        nothing more: the job queries only the Due index, the sender no index at all; neither sees CPR numbers."""
+        self.notifications = NotificationQueue(self, "Notifications", config=self.config, operations=self.operations)
+        job = self.add_scheduled_function(
+            "notifications",
+            label="reminders",
+            schedule=self.config.schedules.reminders,
+            # Task, citizen, municipality, assignment and notification reads; the notification's conditional
+            # put; moving the task's Due entry and the job's last-run mark.
+            table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            indexes=(DUE,),
+            index_actions=("dynamodb:Query",),
+            environment={"NOTIFICATION_QUEUE_URL": self.notifications.queue.queue_url},
+        )
+        self.notifications.grant_send(job)
+
+        sender = AppFunction(
+            self,
+            "NotificationSender",
+            platform=self.platform,
+            name="notifications",
+            label="notification sender",
+            handler="sender.lambda_handler",
+            # The notification and its recipient's task, citizen and municipality; claiming, releasing and
+            # finishing the notification.
+            table_actions=("dynamodb:GetItem", "dynamodb:UpdateItem"),
+            timeout_seconds=int(SENDER_TIMEOUT.to_seconds()),
+            environment={"CITIZEN_APP_URL": self.config.citizen_app_url, **self.messaging.environment},
+        )
+        self.messaging.grant_send(sender)
+        self.notifications.subscribe(sender, max_concurrency=self.config.reserved_concurrency)
+        sender.acknowledge_synchronous(
+            "Invoked synchronously by the SQS event source mapping: a failed message returns to the queue and, "
+            "after five receives, moves to the queue's dead-letter queue (alarmed); a function's dead-letter queue "
+            "only receives failed asynchronous invocations."
+        )
+        self.operations.watch_metrics("Reminders", REMINDER_METRICS, service="notifications")
+
+    def _add_organisation_sync(self) -> None:
+        """The nightly organisation sync over the files in its bucket (docs/org-sync.md): it queries GSI1 for a
+        municipality's units and a unit's staff, writes the differences in batches and puts its report."""
+        self.org_sync_files = OrgSyncFiles(self, "OrgSyncFiles", config=self.config)
+        sync = self.add_scheduled_function(
+            "orgsync",
+            label="org-sync",
+            schedule=self.config.schedules.organisation_sync,
+            table_actions=("dynamodb:PutItem", "dynamodb:BatchWriteItem"),
+            indexes=(GSI1,),
+            index_actions=("dynamodb:Query",),
+            environment={
+                "ORG_SYNC_BUCKET": self.org_sync_files.bucket.bucket_name,
+                "ORG_SYNC_PREFIX": self.org_sync_files.prefix,
+            },
+        )
+        self.org_sync_files.grant_read(sync)
+        self.operations.watch_metrics("Organisation sync", [ORG_SYNC_ABORTED_METRIC], service="orgsync")
+        self.operations.alarm_on_metric(
+            ORG_SYNC_ABORTED_METRIC,
+            service="orgsync",
+            subject="org-sync",
+            kind="aborted or silent",
+            period=ORG_SYNC_SILENCE,
+            missing_data_breaches=True,
+            description="The organisation sync aborted without applying anything (a missing file, or too many bad "
+            f"rows), or no run reported for {ORG_SYNC_SILENCE.to_hours():.0f} hours. Its report says why.",
+        )
+        CfnOutput(
+            self,
+            "OrgSyncBucketName",
+            value=self.org_sync_files.bucket.bucket_name,
+            description=f"where the exporter writes the organisation sync files, under {self.org_sync_files.prefix}/",
+        )
 
     def _add_seed(self) -> None:
         """Add missing reference data once the table exists, and again whenever the seed code changes."""

@@ -1,6 +1,7 @@
 """Adding to an environment is one call: a scheduled job with its schedule, dead-letter queue and alarms; the
 right to send e-mail and SMS; a job's outcome metrics on the dashboard. Built here on the test environment
-(without cdk-nag, which the full stacks get in test_compliance.py) with a stand-in job."""
+(without cdk-nag, which the full stacks get in test_compliance.py) with a stand-in job beside the real ones
+(test_jobs.py)."""
 
 from __future__ import annotations
 
@@ -19,25 +20,27 @@ from infra.storage import DataTable
 
 pytestmark = pytest.mark.xdist_group("infra")
 
+JOB = "housekeeping"
+
 
 @pytest.fixture(scope="module")
 def with_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[KommunalProStack, dict[str, Any]]:
     functions = tmp_path_factory.mktemp("functions")
-    (functions / "reminders").mkdir()
-    (functions / "reminders" / "handler.py").write_text("def lambda_handler(event, context):\n    return None\n")
+    (functions / JOB).mkdir()
+    (functions / JOB / "handler.py").write_text("def lambda_handler(event, context):\n    return None\n")
     app = App(context={**cdk_json_context(), "env": "test", BUNDLING_STACKS_CONTEXT_KEY: []})
     config = load_config(app)
     stack = KommunalProStack(app, stack_name("test"), config=config, env=Environment(region=config.region))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("infra.functions.FUNCTIONS_DIR", Path(functions))
         job = stack.add_scheduled_function(
-            "reminders",
+            JOB,
             schedule=config.schedules.reminders,
             table_actions=("dynamodb:Query",),
             environment=stack.messaging.environment,
         )
     stack.messaging.grant_send(job)
-    stack.operations.watch_metrics("Reminders", ["RemindersSent", "RemindersFailed"], service="reminders")
+    stack.operations.watch_metrics("Housekeeping", ["HousekeepingDone", "HousekeepingFailed"], service=JOB)
     return stack, Template.from_stack(stack).to_json()["Resources"]
 
 
@@ -49,10 +52,19 @@ def _job(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     ((function_id, function),) = (
         (logical_id, resource)
         for logical_id, resource in _of_type(resources, "AWS::Lambda::Function").items()
-        if resource["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
-        == "reminders"
+        if resource["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME") == JOB
     )
     return function_id, function["Properties"]
+
+
+def _rule(resources: dict[str, Any], function_id: str) -> dict[str, Any]:
+    """The schedule rule whose one target is the function."""
+    ((rule),) = (
+        rule["Properties"]
+        for rule in _of_type(resources, "AWS::Events::Rule").values()
+        if [target["Arn"] for target in rule["Properties"]["Targets"]] == [{"Fn::GetAtt": [function_id, "Arn"]}]
+    )
+    return rule
 
 
 def test_the_job_can_be_rerun_for_a_past_time_by_its_output_function_name(with_job: Any) -> None:
@@ -60,7 +72,7 @@ def test_the_job_can_be_rerun_for_a_past_time_by_its_output_function_name(with_j
     function_id, _ = _job(resources)
     outputs = Template.from_stack(stack).to_json()["Outputs"]
 
-    assert outputs["RemindersFunctionName"]["Value"] == {"Ref": function_id}
+    assert outputs["HousekeepingFunctionName"]["Value"] == {"Ref": function_id}
 
 
 def test_a_restored_table_is_used_instead_of_the_stacks_own() -> None:
@@ -77,13 +89,12 @@ def test_a_restored_table_is_used_instead_of_the_stacks_own() -> None:
 
 def test_the_job_runs_on_the_configured_schedule_with_the_scheduled_time_as_now(with_job: Any) -> None:
     stack, resources = with_job
-    function_id, _ = _job(resources)
-    ((_, rule),) = _of_type(resources, "AWS::Events::Rule").items()
-    (target,) = rule["Properties"]["Targets"]
-    ((queue_id, _),) = _of_type(resources, "AWS::SQS::Queue").items()
+    function_id, function = _job(resources)
+    rule = _rule(resources, function_id)
+    (target,) = rule["Targets"]
+    queue_id = function["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
 
-    assert rule["Properties"]["ScheduleExpression"] == stack.config.schedules.reminders
-    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert rule["ScheduleExpression"] == stack.config.schedules.reminders
     assert target["InputTransformer"] == {"InputPathsMap": {"time": "$.time"}, "InputTemplate": '{"now":<time>}'}
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
@@ -92,11 +103,12 @@ def test_the_job_runs_on_the_configured_schedule_with_the_scheduled_time_as_now(
 def test_a_failed_run_lands_in_the_jobs_alarmed_dead_letter_queue(with_job: Any) -> None:
     _, resources = with_job
     _, function = _job(resources)
-    ((queue_id, queue),) = _of_type(resources, "AWS::SQS::Queue").items()
+    queue_id = function["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
+    queue = resources[queue_id]
     alarms = [alarm["Properties"] for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values()]
     (dashboard,) = _of_type(resources, "AWS::CloudWatch::Dashboard").values()
 
-    assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    assert queue["Type"] == "AWS::SQS::Queue"
     assert function["ReservedConcurrentExecutions"] == 1
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     assert any(
@@ -121,7 +133,7 @@ def test_the_job_may_send_e_mail_from_the_configured_address_and_sms_but_not_pub
     assert not [
         p for p in _of_type(resources, "AWS::IAM::Policy").values() if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
-    assert by_action['"sqs:SendMessage"']["Resource"]["Fn::GetAtt"][1] == "Arn"
+    assert by_action['"sqs:SendMessage"']["Resource"] == function["DeadLetterConfig"]["TargetArn"]
     ses = by_action['["ses:SendEmail", "ses:SendRawEmail"]']
     assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": stack.config.email.from_address}}
     assert "Resource" not in by_action['"sns:Publish"']
@@ -135,5 +147,6 @@ def test_a_jobs_outcome_metrics_are_on_the_dashboard(with_job: Any) -> None:
     (dashboard,) = _of_type(resources, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
 
-    assert '\\"RemindersSent\\"' in body
-    assert '\\"RemindersFailed\\"' in body
+    assert '\\"HousekeepingDone\\"' in body
+    assert '\\"HousekeepingFailed\\"' in body
+    assert f'\\"service\\",\\"{JOB}\\"' in body

@@ -153,6 +153,9 @@ def test_a_missing_setting_is_named() -> None:
         ("identity.citizens.oidc.client_secret", "s3cr3t", "identity.citizens.oidc.client_secret: Extra inputs"),
         ("identity.citizens.oidc.client_secret_name", "a secret", "client_secret_name: String should match pattern"),
         ("table_name", "restored table", "table_name: String should match pattern"),
+        ("citizen_app_url", "pilot.kommunalpro.dk", "citizen_app_url: Value error, 'pilot.kommunalpro.dk' is not a"),
+        ("citizen_app_url", "http://localhost:5173/", "sends real citizens https:// links only"),
+        ("citizen_app_url", DELETE, "citizen_app_url: Field required"),
     ],
 )
 def test_an_invalid_nested_setting_is_named_with_its_path(path: str, value: Any, problem: str) -> None:
@@ -175,6 +178,14 @@ def test_an_environment_that_keeps_its_data_needs_the_waf_and_the_national_ident
 
     assert f"an environment that retains its data needs {missing};" in message
     assert "for a disposable (removal_policy DESTROY) test environment only" in message
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_reminders_link_to_the_citizen_app_of_the_environment(env_name: str) -> None:
+    config = load_config(_app(env_name))
+
+    assert config.citizen_app_url.startswith(config.cors_allowed_origins[0])
+    assert config.citizen_app_url.startswith("https://") is config.keeps_data
 
 
 def test_the_test_environment_has_native_users_and_no_waf_or_backup_plan() -> None:

@@ -14,7 +14,13 @@ from tests.infra.conftest import Synthesised
 
 pytestmark = pytest.mark.xdist_group("infra")
 
-STATEFUL_TYPES = ("AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup")
+STATEFUL_TYPES = (
+    "AWS::DynamoDB::Table",
+    "AWS::KMS::Key",
+    "AWS::Cognito::UserPool",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+)
 
 
 def _resources(template: Template, type_: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
