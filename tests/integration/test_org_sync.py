@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kommunal_pro.organisations.handover import WorkHandover
 from kommunal_pro.organisations.source import OrgSource
 from kommunal_pro.organisations.sync import OrgSync, SyncReport, SyncRunRepository
 from kommunal_pro.organisations.units import UnitRepository, unit_tree
@@ -39,7 +40,9 @@ def metrics() -> RecordedMetrics:
 
 @pytest.fixture
 def sync(table: Any, metrics: RecordedMetrics) -> OrgSync:
-    return OrgSync(UnitRepository(table), SyncRunRepository(table), max_bad_share=0.1, metrics=metrics)
+    return OrgSync(
+        UnitRepository(table), SyncRunRepository(table), WorkHandover(table), max_bad_share=0.1, metrics=metrics
+    )
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@
   `OrgSyncAborted` metric is 1 (it is 0 after every other run, so an alarm also sees a sync that stops).
 - Scope: the municipalities with org units in the source. Their stored units that the source no longer
   names are deactivated, never deleted.
-- A unit closed with a successor is deactivated with the successor recorded. Its open assignments and
-  worklist keep its unit id: they are stored under citizens, and finding them by unit would need a Scan.
-  So every unit closed by a run is listed in its report, with its successor if any, for a human to move
-  the work or decide.
+- A unit closed with a successor is deactivated with the successor recorded, after its open work (unanswered
+  tasks with their assignments, unreviewed responses) has moved to the successor (`handover.py`). Every
+  unit closed by a run is listed in its report with what moved; one closed without a successor keeps its
+  work, for a human to decide.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from kommunal_pro.assignments.schedule import COPENHAGEN
 from kommunal_pro.config import get_settings
 from kommunal_pro.models import ApiModel, utc_now
 from kommunal_pro.observability import logger, metrics
+from kommunal_pro.organisations.handover import HandedOver, WorkHandover
 from kommunal_pro.organisations.service import reference_municipalities
 from kommunal_pro.organisations.source import (
     MissingSourceFile,
@@ -78,12 +79,14 @@ class MembershipChanges(ApiModel):
 
 
 class ClosedUnit(ApiModel):
-    """A unit this run deactivated: its open work stays with it until a human moves it (to the successor)."""
+    """A unit this run deactivated, and what of its open work moved to its successor (None: no successor,
+    the work stays for a human to decide)."""
 
     municipality: str
     unit_id: str
     name: str
     successor_id: str | None
+    handed_over: HandedOver | None = None
 
 
 class SyncReport(ApiModel):
@@ -220,9 +223,15 @@ def _problem(unit: OrgUnit, units: dict[str, Any], placed: set[str]) -> str | No
 
 class OrgSync:
     def __init__(
-        self, units: UnitRepository, runs: SyncRunRepository, *, max_bad_share: float, metrics: Any = metrics
+        self,
+        units: UnitRepository,
+        runs: SyncRunRepository,
+        handover: WorkHandover,
+        *,
+        max_bad_share: float,
+        metrics: Any = metrics,
     ) -> None:
-        self._units, self._runs = units, runs
+        self._units, self._runs, self._handover = units, runs, handover
         self._max_bad_share = max_bad_share
         self._metrics = metrics
 
@@ -270,6 +279,9 @@ class OrgSync:
             stored = {unit.id: unit for unit in self._units.units(municipality)}
             self._plan_units(municipality, stored, checked, report, changes)
             self._plan_memberships(municipality, stored, checked, report, changes)
+        for closed in report.closed_units:
+            if closed.successor_id:
+                closed.handed_over = self._handover.move(closed.municipality, closed.unit_id, closed.successor_id)
         self._units.write(changes.units, changes.memberships, changes.removed)
 
     def _plan_units(
@@ -383,4 +395,9 @@ _RUNS = key(NATIONAL, "SYNCRUN")
 
 def default_sync() -> OrgSync:
     table = data_table()
-    return OrgSync(UnitRepository(table), SyncRunRepository(table), max_bad_share=get_settings().org_sync_max_bad_share)
+    return OrgSync(
+        UnitRepository(table),
+        SyncRunRepository(table),
+        WorkHandover(table),
+        max_bad_share=get_settings().org_sync_max_bad_share,
+    )

@@ -56,9 +56,13 @@ def worklist_keys(response: StoredResponse) -> dict[str, str]:
     rank = 0 if level is FlagLevel.RED else 1 if level is FlagLevel.YELLOW else 2 if response.wants_contact else 3
     newest_first = f"{10**10 - int(response.submitted_at.timestamp()):010d}"
     return {
-        "GSI2PK": key(response.municipality, "UNIT", response.unit_id, "WORKLIST"),
+        "GSI2PK": unit_worklist_pk(response.municipality, response.unit_id),
         "GSI2SK": f"{rank}#{newest_first}#{response.id}",
     }
+
+
+def unit_worklist_pk(tenant: str, unit_id: str) -> str:
+    return key(tenant, "UNIT", unit_id, "WORKLIST")
 
 
 def _draft_key(tenant: str, citizen_id: str, task_id: str) -> dict[str, str]:
@@ -175,7 +179,7 @@ class ResponseRepository:
         """One page of a unit's unreviewed responses in worklist order, and where the next page starts."""
         query: dict[str, Any] = {
             "IndexName": GSI2.name,
-            "KeyConditionExpression": Key(GSI2.partition_key).eq(key(tenant, "UNIT", unit_id, "WORKLIST")),
+            "KeyConditionExpression": Key(GSI2.partition_key).eq(unit_worklist_pk(tenant, unit_id)),
             "Limit": limit,
         }
         if start:
