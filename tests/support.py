@@ -48,6 +48,15 @@ def citizen(cpr: str, name: str = "Borger") -> dict[str, Any]:
     return citizen_claims(cpr, name)
 
 
+def change_municipality(api: ApiClient, code: str, settings: dict[str, Any]) -> Result:
+    """As national-admin: read the municipality's ETag and PATCH `settings` (API field names) with it."""
+    admin = staff(Role.NATIONAL_ADMIN)
+    etag = api.call("GET", f"/v1/municipalities/{code}", claims=admin).headers["ETag"]
+    result = api.call("PATCH", f"/v1/municipalities/{code}", claims=admin, body=settings, headers={"If-Match": etag})
+    assert result.status == 200, result.body
+    return result
+
+
 class ApiClient:
     def call(
         self,

@@ -22,7 +22,7 @@ from kommunal_pro.responses.models import Submission
 from kommunal_pro.responses.repository import ResponseRepository
 from kommunal_pro.responses.service import CitizenResponseService
 from local.apigateway import proxy_event
-from tests.support import UNIT, ApiClient, citizen, staff
+from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 HANNE_CPR = "070365-4286"
@@ -88,9 +88,7 @@ def test_my_tasks_lists_open_before_scheduled(api: ApiClient, seeded: Any) -> No
 
 
 def test_a_citizen_registered_in_two_municipalities_sees_both(api: ApiClient, seeded: Any) -> None:
-    national = staff(Role.NATIONAL_ADMIN)
-    etag = api.call("GET", "/v1/municipalities/0101", claims=national).headers["ETag"]
-    api.call("PATCH", "/v1/municipalities/0101", claims=national, body={"enabled": True}, headers={"If-Match": etag})
+    change_municipality(api, "0101", {"enabled": True})
     kbh_nurse = staff(Role.EMPLOYEE, "0101")
     aarhus = _assign(api, _register(api))
     copenhagen = _assign(api, _register(api, claims=kbh_nurse), "gad-7", claims=kbh_nurse)
@@ -233,12 +231,8 @@ def test_staff_have_no_citizen_tasks(api: ApiClient, seeded: Any, role: Role) ->
 
 
 def test_a_citizen_of_a_disabled_municipality_is_told_so(api: ApiClient, seeded: Any) -> None:
-    aarhus_admin = staff(Role.NATIONAL_ADMIN)
     _assign(api, _register(api))
-    etag = api.call("GET", "/v1/municipalities/0751", claims=aarhus_admin).headers["ETag"]
-    api.call(
-        "PATCH", "/v1/municipalities/0751", claims=aarhus_admin, body={"enabled": False}, headers={"If-Match": etag}
-    )
+    change_municipality(api, "0751", {"enabled": False})
     result = api.call("GET", "/v1/me/tasks", claims=HANNE)
     assert result.status == 403 and "not enabled" in result.problem["detail"]
 

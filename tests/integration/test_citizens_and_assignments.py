@@ -11,7 +11,7 @@ import pytest
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.storage.schema import PK, SK
-from tests.support import UNIT, ApiClient, staff
+from tests.support import UNIT, ApiClient, change_municipality, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 KBH_NURSE = staff(Role.EMPLOYEE, "0101")
@@ -66,10 +66,7 @@ def _phq9_before(api: ApiClient, citizen_id: str, consultation: datetime) -> Any
 
 @pytest.fixture
 def copenhagen(api: ApiClient, seeded: Any) -> None:
-    etag = api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
-    api.call(
-        "PATCH", "/v1/municipalities/0101", claims=NATIONAL_ADMIN, body={"enabled": True}, headers={"If-Match": etag}
-    )
+    change_municipality(api, "0101", {"enabled": True})
 
 
 class TestCitizens:

@@ -11,7 +11,7 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kommunal_pro.auth import Role
-from tests.support import ApiClient, staff
+from tests.support import ApiClient, change_municipality, staff
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "questionnaires"
 AARHUS_ADMIN = staff(Role.ADMIN, "0751")
@@ -55,10 +55,7 @@ SLEEP = {
 
 @pytest.fixture
 def enabled_copenhagen(api: ApiClient, seeded: Any) -> None:
-    etag = api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
-    api.call(
-        "PATCH", "/v1/municipalities/0101", claims=NATIONAL_ADMIN, body={"enabled": True}, headers={"If-Match": etag}
-    )
+    change_municipality(api, "0101", {"enabled": True})
 
 
 def _create(api: ApiClient, claims: dict = AARHUS_ADMIN, body: dict = SLEEP) -> Any:

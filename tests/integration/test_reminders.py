@@ -34,7 +34,7 @@ from kommunal_pro.notifications.timeline import PlannedMessage
 from kommunal_pro.storage.schema import GSI1, PK, SK
 from local import jobs, reminders
 from local.apigateway import LocalLambdaContext
-from tests.support import UNIT, ApiClient, citizen, staff
+from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 HANNE_CPR, ANDERS_CPR = "070365-4286", "120455-1238"
@@ -180,10 +180,7 @@ class TestNothingIsSent:
 
     @pytest.mark.usefixtures("running")
     def test_for_a_task_that_expired_while_the_job_was_down(self, api: ApiClient, seeded: Any) -> None:
-        national = staff(Role.NATIONAL_ADMIN)
-        etag = api.call("GET", "/v1/municipalities/0751", claims=national).headers["ETag"]
-        patch = {"gracePeriodDays": 0}
-        assert api.call("PATCH", "/v1/municipalities/0751", claims=national, body=patch, headers={"If-Match": etag})
+        change_municipality(api, "0751", {"gracePeriodDays": 0})
         short = {"kind": "once", "opensAt": OPENS.isoformat(), "dueAt": (OPENS + timedelta(hours=3)).isoformat()}
         task = _assign(api, _register(api), short)
         assert task["expiresAt"] == task["dueAt"]

@@ -18,7 +18,7 @@ from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
 from kommunal_pro.storage.table import data_table
-from tests.support import UNIT, ApiClient, citizen, staff
+from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
 OTHER_UNIT_NURSE = staff(Role.EMPLOYEE, "0751", subject="nurse-syd", units=["sundhedscenter-syd"])
@@ -182,26 +182,12 @@ class TestResponsesAsStaffReadThem:
         response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
         paths = [f"/v1/citizens/{citizen_id}", f"/v1/citizens/{citizen_id}/responses", f"/v1/responses/{response_id}"]
         assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [200, 200, 200]
-        etag = clinic.api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).headers["ETag"]
-        clinic.api.call(
-            "PATCH",
-            "/v1/municipalities/0751",
-            claims=NATIONAL_ADMIN,
-            body={"unitScopedVisibility": True},
-            headers={"If-Match": etag},
-        )
+        change_municipality(clinic.api, "0751", {"unitScopedVisibility": True})
         assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [404, 404, 404]
         assert [clinic.api.call("GET", p, claims=NURSE).status for p in paths] == [200, 200, 200]
 
     def test_another_municipality_cannot_reach_the_response(self, clinic: Clinic) -> None:
-        etag = clinic.api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
-        clinic.api.call(
-            "PATCH",
-            "/v1/municipalities/0101",
-            claims=NATIONAL_ADMIN,
-            body={"enabled": True},
-            headers={"If-Match": etag},
-        )
+        change_municipality(clinic.api, "0101", {"enabled": True})
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
         (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
         response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
@@ -292,14 +278,7 @@ class TestAudit:
         log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
         read = next(e for e in log if e["action"] == "citizen.read")
         assert read["unit"] == UNIT and read["staffName"] is None and read["purpose"]
-        etag = clinic.api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).headers["ETag"]
-        clinic.api.call(
-            "PATCH",
-            "/v1/municipalities/0751",
-            claims=NATIONAL_ADMIN,
-            body={"accessLogShowsStaffNames": True},
-            headers={"If-Match": etag},
-        )
+        change_municipality(clinic.api, "0751", {"accessLogShowsStaffNames": True})
         log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
         assert next(e for e in log if e["action"] == "citizen.read")["staffName"] == "Sygeplejerske Mette Holm"
         assert clinic.api.call("GET", "/v1/me/access-log", claims=NURSE).status == 403
@@ -312,14 +291,7 @@ class TestAudit:
         by_staff = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body
         assert {e["citizenId"] for e in by_staff} == {citizen_id}
         elsewhere = staff(Role.AUDITOR, "0101")
-        etag = clinic.api.call("GET", "/v1/municipalities/0101", claims=NATIONAL_ADMIN).headers["ETag"]
-        clinic.api.call(
-            "PATCH",
-            "/v1/municipalities/0101",
-            claims=NATIONAL_ADMIN,
-            body={"enabled": True},
-            headers={"If-Match": etag},
-        )
+        change_municipality(clinic.api, "0101", {"enabled": True})
         assert clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=elsewhere).body == []
         assert clinic.api.call("GET", "/v1/audit", claims=AUDITOR).status == 422
         assert clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE).status == 403
