@@ -31,7 +31,6 @@ def _configure_environment() -> None:
         "AWS_SECRET_ACCESS_KEY": "local",
         "KOMMUNAL_PRO_ENV": "local",
         "TABLE_NAME": "kommunal-pro-local-data",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "kommunal-pro-local",
         "LOG_LEVEL": "WARNING",

@@ -11,7 +11,6 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "KOMMUNAL_PRO_ENV": "unit-test",
         "TABLE_NAME": "kommunal-pro-test-data",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "KommunalPro",
         "POWERTOOLS_SERVICE_NAME": "kommunal-pro-tests",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",

@@ -27,7 +27,7 @@ from kommunal_pro.errors import (
     Problem,
     UnsupportedMediaType,
 )
-from kommunal_pro.observability import logger, metrics, tracer
+from kommunal_pro.observability import logger, metrics
 from kommunal_pro.organisations.service import ensure_tenant_enabled
 
 PROBLEM_JSON = "application/problem+json"
@@ -66,7 +66,6 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaCon
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler
     def lambda_handler(event: dict, context: LambdaContext) -> dict:
         try:
             _check_body(event)

@@ -1,4 +1,7 @@
-"""Logger, metrics and tracer, created once and shared by every function.
+"""Logger and metrics, created once and shared by every function.
+
+No Powertools Tracer: Lambda's active tracing (set in infra/) records each invocation without the X-Ray
+SDK, which would be the heaviest import on every cold start.
 
 The log formatter redacts anything CPR-shaped from the finished JSON line, so no code path (a message, an
 `extra` key, an exception text) can write a CPR number to the logs.
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from kommunal_pro.cpr import redact
@@ -23,4 +26,3 @@ class CprRedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(logger_formatter=CprRedactingFormatter())
 metrics = Metrics(namespace=NAMESPACE)
-tracer = Tracer()

@@ -74,7 +74,6 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal, NoReturn
 
-from fhir.resources.R4B.questionnaire import Questionnaire
 from pydantic import ValidationError
 
 from kommunal_pro.errors import InvalidInput
@@ -311,6 +310,10 @@ def _strictly_validated(resource: dict, notes: list[ImportNote], problems: list[
 
 
 def _validate(resource: dict) -> tuple[dict | None, list[dict[str, Any]]]:
+    # Imported here, not at the top: fhir.resources is heavy, and only importing needs it, not every
+    # function that reaches this module (e.g. for export) on its cold start.
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
     try:
         normalised = Questionnaire.model_validate(resource).model_dump(mode="json")
     except ValidationError as error:
