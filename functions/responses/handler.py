@@ -20,7 +20,6 @@ from kommunal_pro.review.views import ReviewRequest, StaffResponseView
 app = create_app()
 CITIZENS = requires(Role.CITIZEN)
 EMPLOYEES = requires(Role.EMPLOYEE)
-TaskId = Annotated[str, Path(min_length=1, max_length=64)]
 ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -32,18 +31,18 @@ def my_tasks() -> Response[list[CitizenTask]]:
 
 
 @app.get("/v1/me/tasks/<task_id>", middlewares=[CITIZENS])
-def my_task(task_id: TaskId) -> Response[CitizenTaskDetail]:
+def my_task(task_id: ResourceId) -> Response[CitizenTaskDetail]:
     return json_response(default_service().my_task(current_principal(app), task_id))
 
 
 @app.put("/v1/me/tasks/<task_id>/draft", middlewares=[CITIZENS])
-def save_draft(task_id: TaskId, draft: Annotated[DraftRequest, Body()]) -> Response[Draft]:
+def save_draft(task_id: ResourceId, draft: Annotated[DraftRequest, Body()]) -> Response[Draft]:
     return json_response(default_service().save_draft(current_principal(app), task_id, draft.answers))
 
 
 @app.post("/v1/me/tasks/<task_id>/response", middlewares=[CITIZENS])
 def submit(
-    task_id: TaskId,
+    task_id: ResourceId,
     submission: Annotated[Submission, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response[Receipt]:

@@ -26,8 +26,9 @@ from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion
 from kommunal_pro.responses.fhir import export_response
 from kommunal_pro.responses.models import HeadlineChange, Review, StoredResponse
-from kommunal_pro.responses.repository import AlreadyReviewed, ResponseRepository
+from kommunal_pro.responses.repository import AlreadyReviewed, ResponseRepository, unit_worklist_pk
 from kommunal_pro.review.views import LANGUAGE, StaffResponseView, staff_view
+from kommunal_pro.storage.schema import GSI2
 from kommunal_pro.storage.table import data_table
 
 WORKLIST_PAGE = 25
@@ -238,7 +239,7 @@ def _decode_cursor(cursor: str | None, tenant: str, unit_id: str) -> dict[str, A
         start = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError):
         raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)") from None
-    if not isinstance(start, dict) or start.get("GSI2PK") != f"{tenant}#UNIT#{unit_id}#WORKLIST":
+    if not isinstance(start, dict) or start.get(GSI2.partition_key) != unit_worklist_pk(tenant, unit_id):
         raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)")
     return start
 
