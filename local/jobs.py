@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import boto3
 
 from functions.notifications.sender import handle_batch
-from kommunal_pro.models import utc_now
+from kommunal_pro.clock import utc_now
 from kommunal_pro.notifications.delivery import OutboxTransport, Transport
 from kommunal_pro.notifications.job import JobReport, NotificationQueue, ReminderJob
 from kommunal_pro.notifications.models import OutboxMessage

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kommunal_pro.clock import parse_instant
+
 if TYPE_CHECKING:
     from kommunal_pro.organisations.sync import SyncReport
 
@@ -47,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the organisation sync over a folder of files.")
     parser.add_argument("--folder", type=Path, default=DEMO_FOLDER)
     parser.add_argument("--endpoint", help="the DynamoDB endpoint `make run` prints; default: an in-memory table")
-    parser.add_argument("--now", type=datetime.fromisoformat, help="judge positions as of this time")
+    parser.add_argument("--now", type=parse_instant, help="judge positions as of this time (ISO 8601 with an offset)")
     args = parser.parse_args()
 
     from local.__main__ import _configure_environment  # the local runner's environment, shared not copied

@@ -11,8 +11,8 @@ from kommunal_pro.assignments.service import default_service as assignment_servi
 from kommunal_pro.auth import Principal, Role
 from kommunal_pro.citizens.models import CitizenRegistration, CprLookup
 from kommunal_pro.citizens.service import default_citizen_service
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import NotFound
-from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import SEED_ACTOR
 from kommunal_pro.reference_data import seed_reference_data

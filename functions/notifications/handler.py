@@ -11,15 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime, TypeAdapter
 
+from kommunal_pro.clock import parse_instant, utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.job import JobReport, NotificationQueue, ReminderJob
 from kommunal_pro.observability import logger, metrics
 from kommunal_pro.storage.table import data_table
-
-_INSTANT = TypeAdapter(AwareDatetime)
 
 
 class ReminderJobFailed(Exception):
@@ -28,7 +25,7 @@ class ReminderJobFailed(Exception):
 
 def run(now: str | None) -> JobReport:
     """One run for `now` (ISO 8601 with an offset), or for the present."""
-    at = _INSTANT.validate_python(now) if now else utc_now()
+    at = parse_instant(now) if now else utc_now()
     return ReminderJob(data_table(), NotificationQueue(get_settings().notification_queue_url)).run(at)
 
 

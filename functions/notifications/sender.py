@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.delivery import AwsTransport, NotificationSender, Transport
 from kommunal_pro.notifications.models import NotificationRef, NotificationStatus
 from kommunal_pro.observability import logger, metrics

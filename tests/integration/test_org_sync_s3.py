@@ -59,7 +59,7 @@ def test_a_source_over_s3_reads_what_a_folder_does(s3: Any) -> None:
 def test_the_scheduled_function_syncs_the_bucket(s3: Any, sync_settings: None) -> None:
     context = LocalLambdaContext(function_name="orgsync")
 
-    first = lambda_handler({"now": "2026-03-02T08:00:00"}, context)
+    first = lambda_handler({"now": "2026-03-02T08:00:00+01:00"}, context)
     again = lambda_handler({}, context)
 
     assert first["source"] == f"s3://{BUCKET}/{PREFIX}" and first["asOf"] == "2026-03-02"
@@ -76,6 +76,11 @@ def test_the_function_reports_a_missing_file_as_an_aborted_run(
 
     assert report["aborted"] and report["abortReason"].endswith("fk-positions.csv is missing")
     assert '"OrgSyncAborted":[1' in capsys.readouterr().out.replace(" ", "")  # the metric the alarm watches
+
+
+def test_a_now_without_an_offset_is_refused_not_guessed(s3: Any, sync_settings: None) -> None:
+    with pytest.raises(ValueError, match=r"'2026-03-02T08:00:00' is not an ISO 8601 time with an offset"):
+        lambda_handler({"now": "2026-03-02T08:00:00"}, LocalLambdaContext(function_name="orgsync"))
 
 
 def test_without_a_bucket_the_function_refuses_to_run(table: Any) -> None:

@@ -21,10 +21,9 @@ from functions.notifications import handler as job_function
 from functions.notifications import sender as sender_function
 from functions.notifications.sender import handle_batch
 from kommunal_pro.assignments.repository import AssignmentRepository, task_item
-from kommunal_pro.assignments.schedule import COPENHAGEN
 from kommunal_pro.auth import Role
+from kommunal_pro.clock import COPENHAGEN, utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.delivery import AwsTransport, OutboxTransport
 from kommunal_pro.notifications.due import due_attributes
 from kommunal_pro.notifications.job import NotificationQueue, ReminderJob

@@ -13,8 +13,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from functions import http_routes
 from kommunal_pro.auth import Role
+from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
 from kommunal_pro.storage.table import data_table

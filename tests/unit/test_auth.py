@@ -83,3 +83,18 @@ def test_role_and_municipality_checks() -> None:
         nurse.require_municipality("0101")
     national = Principal(subject="n", municipality="national", roles=frozenset({Role.NATIONAL_ADMIN}))
     national.require_municipality("0101")
+
+
+def test_a_national_admin_acts_for_the_national_library_whatever_the_token_says() -> None:
+    claims = {"sub": "n1", "cognito:groups": "national-admin", "custom:municipality": "0751"}
+
+    assert principal_from_event(_event(claims)).tenant == "national"
+
+
+def test_staff_act_for_their_municipality_and_a_citizen_has_no_tenant() -> None:
+    staff = principal_from_event(_event({"sub": "s1", "cognito:groups": "employee", "custom:municipality": "0751"}))
+    citizen = principal_from_event(_event({"sub": "c1", "cognito:groups": "citizen", "custom:cpr": "0703654286"}))
+
+    assert staff.tenant == "0751"
+    with pytest.raises(Forbidden, match=r"only staff can do this"):
+        _ = citizen.tenant

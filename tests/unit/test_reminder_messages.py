@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kommunal_pro.assignments.models import Task
-from kommunal_pro.assignments.schedule import COPENHAGEN
-from kommunal_pro.models import utc_now
+from kommunal_pro.clock import COPENHAGEN, utc_now
 from kommunal_pro.notifications.due import due_attributes, due_number, due_partitions, next_message, shard
 from kommunal_pro.notifications.templates import danish_time, render
 from kommunal_pro.notifications.timeline import PlannedMessage

@@ -10,7 +10,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from kommunal_pro.assignments.schedule import COPENHAGEN, expires_at
+from kommunal_pro.assignments.schedule import expires_at
+from kommunal_pro.clock import COPENHAGEN
 from kommunal_pro.notifications.timeline import PlannedMessage, ReminderPolicy, plan_messages
 
 DEFAULT = ReminderPolicy()

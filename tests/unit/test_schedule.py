@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from kommunal_pro.assignments.schedule import (
-    COPENHAGEN,
     AppointmentSchedule,
     OnceSchedule,
     RecurringSchedule,
@@ -24,6 +23,7 @@ from kommunal_pro.assignments.schedule import (
     reschedule_appointment,
     task_status,
 )
+from kommunal_pro.clock import COPENHAGEN
 from kommunal_pro.errors import Problem
 
 SCHEDULE = TypeAdapter(Schedule)

@@ -17,9 +17,10 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from kommunal_pro.auth import Principal
+from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import Problem
-from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger
 from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
 from kommunal_pro.storage.table import audit_table, from_item, to_item
@@ -86,7 +87,7 @@ class AuditLog:
         self._table = table
 
     def record(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> AuditEvent:
-        tenant = principal.municipality or ""
+        tenant = principal.tenant
         event = AuditEvent(
             id=str(uuid.uuid4()),
             municipality=tenant,

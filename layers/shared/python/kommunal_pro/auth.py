@@ -51,6 +51,14 @@ class Principal(BaseModel):
     def is_citizen(self) -> bool:
         return self.roles == {Role.CITIZEN}
 
+    @property
+    def tenant(self) -> str:
+        """The tenant the caller acts for: their municipality, or the national library for national admins.
+        Citizens have none (their records are found through their CPR number), so asking is a 403."""
+        if self.municipality is None:
+            raise Forbidden("Kun kommunens medarbejdere har adgang til denne handling (only staff can do this)")
+        return self.municipality
+
     def require_role(self, accepted: frozenset[Role]) -> None:
         if not self.roles & accepted:
             raise Forbidden(
@@ -81,7 +89,8 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
     roles = {Role(r) for r in split_claim(claims.get(CLAIM_ROLES)) if r in Role._value2member_map_}
     if roles == {Role.CITIZEN}:
         return _citizen(subject, claims)
-    municipality = claims.get(CLAIM_MUNICIPALITY) or (NATIONAL if Role.NATIONAL_ADMIN in roles else None)
+    # National admins act for the national library, whatever else their token says.
+    municipality = NATIONAL if Role.NATIONAL_ADMIN in roles else claims.get(CLAIM_MUNICIPALITY)
     if not roles or not municipality or Role.CITIZEN in roles:
         raise Forbidden("Dit login mangler rolle eller kommune (the token carries no valid role or municipality)")
     try:

@@ -21,28 +21,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from kommunal_pro.clock import local_date, shift_local
 from kommunal_pro.errors import InvalidInput, Problem
 from kommunal_pro.models import ApiModel
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 MAX_OCCURRENCES = 100
 
 Instant = Annotated[AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), lt=datetime(2100, 1, 1, tzinfo=UTC))]
-
-
-def from_local(wall: datetime) -> datetime:
-    """A naive Copenhagen wall-clock time as a UTC instant (fold=0: see the module docstring)."""
-    return wall.replace(tzinfo=COPENHAGEN, fold=0).astimezone(UTC)
-
-
-def shift_local(instant: datetime, delta: timedelta) -> datetime:
-    """`instant` moved by `delta` on the Copenhagen wall clock, so whole days keep the local time of day."""
-    local = instant.astimezone(COPENHAGEN)
-    return from_local(local.replace(tzinfo=None) + delta) if delta else local.astimezone(UTC)
 
 
 class OnceSchedule(ApiModel):
@@ -125,7 +113,7 @@ def _recurring_windows(schedule: RecurringSchedule) -> list[tuple[datetime, date
     opens: list[datetime] = []
     for k in range(schedule.count or MAX_OCCURRENCES + 1):
         opens_at = shift_local(schedule.first_opens_at, k * schedule.step)
-        if schedule.until is not None and opens_at.astimezone(COPENHAGEN).date() > schedule.until:
+        if schedule.until is not None and local_date(opens_at) > schedule.until:
             break
         opens.append(opens_at)
     if not opens:

@@ -25,8 +25,8 @@ from kommunal_pro.audit import Access
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.due import due_attributes, next_message
 from kommunal_pro.notifications.timeline import ReminderPolicy, plan_messages
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import boto3
 
+from kommunal_pro.clock import utc_now
 from kommunal_pro.config import Settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.models import DONE, NotificationRef, NotificationStatus, OutboxMessage
 from kommunal_pro.notifications.recipients import Recipient, Recipients
 from kommunal_pro.notifications.repository import NotificationRepository

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from kommunal_pro.assignments.models import Task
+from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import utc_now
 from kommunal_pro.notifications.timeline import PlannedMessage
 from kommunal_pro.storage.schema import DUE
 

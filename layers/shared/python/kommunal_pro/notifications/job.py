@@ -23,7 +23,8 @@ import boto3
 
 from kommunal_pro.assignments.models import Task
 from kommunal_pro.assignments.repository import AssignmentRepository
-from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.clock import utc_now
+from kommunal_pro.models import ApiModel
 from kommunal_pro.notifications.due import due_attributes, due_number, due_partitions, next_message
 from kommunal_pro.notifications.models import DONE, Notification, NotificationRef
 from kommunal_pro.notifications.recipients import Recipients

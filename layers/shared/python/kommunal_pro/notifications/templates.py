@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kommunal_pro.assignments.schedule import COPENHAGEN
+from kommunal_pro.clock import COPENHAGEN
 from kommunal_pro.notifications.timeline import MessageKind
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")

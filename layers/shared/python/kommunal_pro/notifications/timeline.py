@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from kommunal_pro.assignments.schedule import COPENHAGEN, from_local
+from kommunal_pro.clock import COPENHAGEN, from_local
 from kommunal_pro.models import ApiModel
 
 Hours = Annotated[int, Field(ge=1, le=30 * 24)]

@@ -6,8 +6,8 @@ import csv
 from importlib import resources
 
 from kommunal_pro.auth import Principal, Role
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import Forbidden, NotFound
-from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.models import (
     Municipality,
     MunicipalityPatch,

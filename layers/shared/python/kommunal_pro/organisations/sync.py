@@ -26,9 +26,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Key
 from pydantic import Field
 
-from kommunal_pro.assignments.schedule import COPENHAGEN
+from kommunal_pro.clock import local_date, utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger, metrics
 from kommunal_pro.organisations.handover import HandedOver, WorkHandover
 from kommunal_pro.organisations.service import reference_municipalities
@@ -238,9 +238,7 @@ class OrgSync:
     def run(self, source: OrgSource, now: datetime | None = None) -> SyncReport:
         """One run over `source`; `now` (default: the clock) decides which positions are current."""
         started_at = utc_now()
-        report = SyncReport(
-            started_at=started_at, as_of=(now or started_at).astimezone(COPENHAGEN).date(), source=source.location
-        )
+        report = SyncReport(started_at=started_at, as_of=local_date(now or started_at), source=source.location)
         try:
             checked = check_source(source, _municipality_codes())
         except MissingSourceFile as missing:

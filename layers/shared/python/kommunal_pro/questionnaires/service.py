@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kommunal_pro.auth import Principal, Role
+from kommunal_pro.auth import Principal
 from kommunal_pro.errors import Forbidden, NotFound, PreconditionFailed
 from kommunal_pro.questionnaires import versions as lifecycle
 from kommunal_pro.questionnaires.answers import check_answer_shapes
@@ -34,7 +34,7 @@ class QuestionnaireService:
     ) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
         validate_definition(definition)
         head, version = lifecycle.new_questionnaire(
-            str(uuid.uuid4()), _own_tenant(principal), definition, principal.subject, **origin
+            str(uuid.uuid4()), principal.tenant, definition, principal.subject, **origin
         )
         self._repository.save(head, version)
         return head, version
@@ -47,7 +47,7 @@ class QuestionnaireService:
     def copy(self, principal: Principal, questionnaire_id: str) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
         """A municipality's own draft made from a national questionnaire, linked to where it came from."""
         head = self._readable_head(principal, questionnaire_id)
-        if head.tenant != NATIONAL or _own_tenant(principal) == NATIONAL:
+        if head.tenant != NATIONAL or principal.tenant == NATIONAL:
             raise Forbidden(
                 "Kun spørgeskemaer fra det nationale bibliotek kan kopieres til en kommune "
                 "(only national questionnaires can be copied into a municipality)"
@@ -126,7 +126,7 @@ class QuestionnaireService:
 
     def _editable_head(self, principal: Principal, questionnaire_id: str) -> QuestionnaireHead:
         head = self._readable_head(principal, questionnaire_id)
-        if head.tenant != _own_tenant(principal):
+        if head.tenant != principal.tenant:
             raise Forbidden(
                 "Nationale spørgeskemaer redigeres af den nationale administrator; kopiér det for at tilpasse det "
                 "(national questionnaires are edited by national admins; copy it to adapt it)"
@@ -140,17 +140,8 @@ class QuestionnaireService:
         return version
 
 
-def _own_tenant(principal: Principal) -> str:
-    """Where the caller's own questionnaires live: national admins author the national library."""
-    if Role.NATIONAL_ADMIN in principal.roles:
-        return NATIONAL
-    if principal.municipality is None:
-        raise Forbidden("Kun kommunens medarbejdere arbejder med spørgeskemaer (only staff work on questionnaires)")
-    return principal.municipality
-
-
 def _readable_tenants(principal: Principal) -> list[str]:
-    own = _own_tenant(principal)
+    own = principal.tenant
     return [own] if own == NATIONAL else [own, NATIONAL]
 
 

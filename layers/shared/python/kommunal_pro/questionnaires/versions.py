@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import Field
 
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import Conflict
-from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition, Text
 from kommunal_pro.tenancy import Tenant
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from kommunal_pro.assignments.schedule import COPENHAGEN
+from kommunal_pro.clock import COPENHAGEN
 from kommunal_pro.questionnaires.fhir import DEFAULT_BASE_URL, questionnaire_url
 from kommunal_pro.questionnaires.model import Answers, Item, ItemType, QuestionnaireDefinition, Scalar
 from kommunal_pro.questionnaires.scoring import ScaleResult

@@ -13,8 +13,8 @@ from kommunal_pro.assignments.schedule import TaskStatus
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import BadRequest, Conflict, InvalidInput, NotFound
-from kommunal_pro.models import utc_now
 from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.scoring import ScoreResult, score

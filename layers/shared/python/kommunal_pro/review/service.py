@@ -16,8 +16,9 @@ from kommunal_pro.audit import Access, AuditEvent, AuditLog, audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
+from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
-from kommunal_pro.models import ApiModel, utc_now
+from kommunal_pro.models import ApiModel
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
 from kommunal_pro.organisations.units import staff_units
@@ -129,7 +130,7 @@ class ReviewService:
         return self._view(response.model_copy(update={"reviewed": review}))
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
-        tenant = principal.municipality or ""
+        tenant = principal.tenant
         if unit_id not in staff_units(principal):
             raise Forbidden("Du kan kun se arbejdslisten for dine egne enheder (only your own units' worklists)")
         start = _decode_cursor(cursor, tenant, unit_id)
@@ -185,13 +186,13 @@ class ReviewService:
                 "Angiv enten citizenId eller staff (give exactly one of citizenId and staff)",
                 [{"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}],
             )
-        tenant = principal.municipality or ""
+        tenant = principal.tenant
         if citizen_id is not None:
             return self._audit.for_citizen(tenant, citizen_id)
         return self._audit.by_staff(tenant, staff or "")
 
     def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
-        response = self._responses.by_id(principal.municipality or "", response_id)
+        response = self._responses.by_id(principal.tenant, response_id)
         if response is None:
             raise NotFound("Besvarelsen findes ikke (no such response)")
         self._citizens.access(principal, response.citizen_id, action, resource)
