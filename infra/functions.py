@@ -5,7 +5,8 @@ exactly what the function may do: write its own log group, send X-Ray traces, an
 inline policy is created (HIPAA IAMNoInlinePolicy). Every function has reserved concurrency, active tracing,
 and is watched by the environment's operations dashboard and alarms.
 
-`AppFunction` is a function of `functions/<name>/` running with the shared layer against the table.
+`AppFunction` is an entry point of `functions/` (`functions.ENTRY_POINTS`) running with the shared layer against
+the table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from functions import EntryPoint
 from infra.config import EnvironmentConfig
 from infra.cpr import CprProtection
 from infra.layer import ARCHITECTURE, ROOT, RUNTIME
@@ -154,8 +156,7 @@ class AppFunction(ObservedFunction):
         construct_id: str,
         *,
         platform: Platform,
-        name: str,
-        handler: str,
+        entry: EntryPoint,
         table_actions: Sequence[str],
         indexes: Sequence[Index] = (),
         index_actions: Sequence[str] | None = None,
@@ -168,15 +169,17 @@ class AppFunction(ObservedFunction):
         dead_letter_queue: sqs.IQueue | None = None,
         label: str | None = None,
     ) -> None:
-        """A function from `functions/<name>/` running `handler`, allowed `table_actions` on the table and on
-        the named `indexes` (only those: the cross-tenant indexes are for the one code path that needs each).
+        """The entry point `entry` of `functions.ENTRY_POINTS` (its code: `functions/<entry.function>/`), allowed
+        `table_actions` on the table and on the named `indexes` (only those: the cross-tenant indexes are for the
+        one code path that needs each).
         With `index_actions` the indexes get those instead (a job that writes items but only queries an index
         gets no Query on the table and no writes named on an index). A function handling CPR numbers names its
         `cpr_key_actions` (kms:Encrypt, kms:Decrypt); it may then also read the look-up hash key. A function
         that `audit`s may add and query audit events, nothing else. `statements` and `environment` add to what
-        every function gets. `name` is also the function's Powertools service; `label` (default: `name`) names
-        it in its description and alarms, for a second function of the same service."""
+        every function gets. `entry.function` is also the function's Powertools service; `label` (default: that
+        name) names it in its description and alarms, for a second function of the same service."""
         config, table = platform.config, platform.data.table
+        name = entry.function
         region = Stack.of(scope).region
         super().__init__(
             scope,
@@ -186,7 +189,7 @@ class AppFunction(ObservedFunction):
             operations=platform.operations,
             label=label or name,
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=["__pycache__", "*.pyc"]),
-            handler=handler,
+            handler=entry.handler,
             layers=[platform.layer],
             timeout_seconds=timeout_seconds,
             reserved_concurrency=reserved_concurrency,

@@ -1,8 +1,9 @@
 """One environment of Kommunal PRO: data table, shared layer, REST API, functions, operations and the seed.
 
-Adding to it is one call each: `add_http_function` for a function serving API routes, `add_scheduled_function`
-for a job run on a schedule from the configuration. Both are watched by `self.operations` (dashboard and
-alarms); anything else is watched with `self.operations.watch_function/watch_queue/watch_metrics`.
+Adding to it is one call each, for an entry point of `functions.ENTRY_POINTS`: `add_http_function` for a
+function serving API routes, `add_scheduled_function` for a job run on a schedule from the configuration. Both are
+watched by `self.operations` (dashboard and alarms); anything else is watched with
+`self.operations.watch_function/watch_queue/watch_metrics`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions import http_routes
+from functions import EntryPoint, entry_point, http_routes
 from infra.api import Api, body_routes
 from infra.backup import TableBackup
 from infra.config import EnvironmentConfig
@@ -111,14 +112,16 @@ class KommunalProStack(Stack):
         cpr_key_actions: Sequence[str] = (),
         audit: bool = False,
     ) -> AppFunction:
-        """The function `functions/<name>/handler.py`, serving every route its resolver defines; `audit` lets it
-        add and query audit events."""
+        """The function `functions/<name>/handler.py` (registered in `functions.ENTRY_POINTS`), serving every
+        route its resolver defines; `audit` lets it add and query audit events."""
+        entry = entry_point(name)
+        if entry.trigger != "api":
+            raise ValueError(f"{entry.import_path} is registered as a {entry.trigger} entry point, not an api one")
         function = AppFunction(
             self,
             f"{name.title()}Function",
             platform=self.platform,
-            name=name,
-            handler="handler.lambda_handler",
+            entry=entry,
             table_actions=table_actions,
             indexes=indexes,
             cpr_key_actions=cpr_key_actions,
@@ -135,7 +138,7 @@ class KommunalProStack(Stack):
 
     def add_scheduled_function(
         self,
-        name: str,
+        entry: EntryPoint,
         *,
         schedule: str,
         table_actions: Sequence[str],
@@ -148,9 +151,10 @@ class KommunalProStack(Stack):
         reserved_concurrency: int = 1,
         label: str | None = None,
     ) -> AppFunction:
-        """The job `functions/<name>/handler.py`, run on `schedule` (a schedule expression from the configuration,
-        e.g. `self.config.schedules.reminders`). `label` (default: `name`) names the job: its resources, alarms
-        and the output `<Label>FunctionName`; `name` stays the directory and the Powertools service.
+        """The job `entry` (from `functions.ENTRY_POINTS`), run on `schedule` (a schedule expression from the
+        configuration, e.g. `self.config.schedules.reminders`). `label` (default: `entry.function`) names the job:
+        its resources, alarms and the output `<Label>FunctionName`; `entry.function` stays the directory and the
+        Powertools service.
 
         Each run gets the event {"now": "<the scheduled time, ISO 8601 UTC>"}: the same event an operator sends
         to re-run the job for a past time (docs/operations.md). EventBridge invokes asynchronously; a run that
@@ -158,7 +162,7 @@ class KommunalProStack(Stack):
         dead-letter queue, which is alarmed. Reserved concurrency 1 keeps runs from overlapping: a run that
         outlasts the interval shows as a throttle (alarmed) and is retried, not run twice at once.
         """
-        label = label or name
+        label = label or entry.function
         title = _pascal(label)
         dead_letters = sqs.Queue(
             self,
@@ -177,8 +181,7 @@ class KommunalProStack(Stack):
             self,
             f"{title}Function",
             platform=self.platform,
-            name=name,
-            handler="handler.lambda_handler",
+            entry=entry,
             table_actions=table_actions,
             indexes=indexes,
             index_actions=index_actions,
@@ -220,7 +223,7 @@ class KommunalProStack(Stack):
         nothing more: the job queries only the Due index, the sender no index at all; neither sees CPR numbers."""
         self.notifications = NotificationQueue(self, "Notifications", config=self.config, operations=self.operations)
         job = self.add_scheduled_function(
-            "notifications",
+            entry_point("notifications"),
             label="reminders",
             schedule=self.config.schedules.reminders,
             # Task, citizen, municipality, assignment and notification reads; the notification's conditional
@@ -236,9 +239,8 @@ class KommunalProStack(Stack):
             self,
             "NotificationSender",
             platform=self.platform,
-            name="notifications",
+            entry=entry_point("notifications", "sender"),
             label="notification sender",
-            handler="sender.lambda_handler",
             # The notification and its recipient's task, citizen and municipality; claiming, releasing and
             # finishing the notification.
             table_actions=("dynamodb:GetItem", "dynamodb:UpdateItem"),
@@ -259,7 +261,7 @@ class KommunalProStack(Stack):
         municipality's units and a unit's staff, writes the differences in batches and puts its report."""
         self.org_sync_files = OrgSyncFiles(self, "OrgSyncFiles", config=self.config)
         sync = self.add_scheduled_function(
-            "orgsync",
+            entry_point("orgsync"),
             label="org-sync",
             schedule=self.config.schedules.organisation_sync,
             table_actions=("dynamodb:PutItem", "dynamodb:BatchWriteItem"),
@@ -295,8 +297,7 @@ class KommunalProStack(Stack):
             self,
             "SeedReferenceData",
             platform=self.platform,
-            name="seed",
-            handler="handler.lambda_handler",
+            entry=entry_point("seed"),
             table_actions=("dynamodb:GetItem", "dynamodb:PutItem"),
             timeout_seconds=120,
             reserved_concurrency=1,

@@ -13,6 +13,7 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
+from functions import EntryPoint
 from infra.app import BUNDLING_STACKS_CONTEXT_KEY, cdk_json_context, stack_name
 from infra.config import load_config
 from infra.stack import KommunalProStack
@@ -34,7 +35,7 @@ def with_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[KommunalProStack
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("infra.functions.FUNCTIONS_DIR", Path(functions))
         job = stack.add_scheduled_function(
-            JOB,
+            EntryPoint(JOB, "schedule"),
             schedule=config.schedules.reminders,
             table_actions=("dynamodb:Query",),
             environment=stack.messaging.environment,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from functions import HTTP_FUNCTIONS
+from functions import ENTRY_POINTS, HTTP_FUNCTIONS
 from infra.api import body_routes
 from infra.firewall import COUNT_ONLY, MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
 from infra.identity import CLAIM_ROLES
@@ -450,11 +450,7 @@ def test_the_dashboard_shows_the_api_every_function_and_every_dead_letter_queue(
 
 
 # The functions that run one at a time: the seed, and each scheduled job (so runs never overlap).
-SINGLE = {
-    ("seed", "handler.lambda_handler"),
-    ("notifications", "handler.lambda_handler"),
-    ("orgsync", "handler.lambda_handler"),
-}
+SINGLE = {(entry.function, entry.handler) for entry in ENTRY_POINTS if entry.trigger in ("schedule", "deployment")}
 
 
 def test_every_function_of_ours_has_reserved_concurrency_the_seed_and_jobs_one(synthesised: Synthesised) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
-from functions import HTTP_FUNCTIONS, http_routes
+from functions import ENTRY_POINTS, HTTP_FUNCTIONS, EntryPoint, http_routes
 from kommunal_pro.storage.schema import GSI1, INDEXES, LOGIN, PK, SK, TTL_ATTRIBUTE
 from tests.infra.conftest import Synthesised
 
@@ -274,6 +274,11 @@ def test_http_function_runs_with_the_layer_tracing_and_environment(synthesised: 
             },
         },
     )
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda entry: entry.import_path)
+def test_every_registered_entry_point_is_one_function(synthesised: Synthesised, entry: EntryPoint) -> None:
+    _function_id(synthesised.template, entry.function, handler=entry.handler)
 
 
 def test_every_function_of_ours_logs_to_its_own_log_group(synthesised: Synthesised) -> None:

@@ -11,21 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from functions import HTTP_FUNCTIONS
+from functions import ENTRY_POINTS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The X-Ray SDK (Lambda's active tracing records invocations without it) and fhir.resources (needed only
 # while importing a FHIR questionnaire) would cost each cold start several hundred milliseconds.
 KEPT_OFF = ("aws_xray_sdk", "fhir")
-ENTRY_POINTS = [f"functions.{name}.handler" for name in HTTP_FUNCTIONS] + [
-    "functions.notifications.handler",
-    "functions.notifications.sender",
-    "functions.orgsync.handler",
-    "functions.seed.handler",
-]
 
 
-@pytest.mark.parametrize("module", ENTRY_POINTS)
+@pytest.mark.parametrize("module", [entry.import_path for entry in ENTRY_POINTS])
 def test_a_cold_start_does_not_import_heavy_libraries(module: str) -> None:
     probe = f"import sys, {module}; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({KEPT_OFF!r})))"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
