@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from kommunal_pro.clock import parse_instant
 
 if TYPE_CHECKING:
-    from kommunal_pro.organisations.sync import SyncReport
+    from kommunal_pro.orgsync.sync import SyncReport
 
 DEMO_FOLDER = Path(__file__).with_name("org-data")
 
@@ -28,8 +28,8 @@ DEMO_FOLDER = Path(__file__).with_name("org-data")
 def sync_folder(folder: Path = DEMO_FOLDER, now: datetime | None = None) -> SyncReport:
     """One sync of `folder` into the environment's table (the local runner's hook). Imports happen only now,
     so that logging and boto3 see the environment the runner or `main` set."""
-    from kommunal_pro.organisations.files import CsvSource, FolderStore
-    from kommunal_pro.organisations.sync import default_sync
+    from kommunal_pro.orgsync.files import CsvSource, FolderStore
+    from kommunal_pro.orgsync.sync import default_sync
 
     return default_sync().run(CsvSource(FolderStore(folder)), now)
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kommunal_pro.organisations.files import FILE_NAMES, CsvSource, FolderStore
-from kommunal_pro.organisations.source import OrgUnit, Position, SorUnit
+from kommunal_pro.orgsync.files import FILE_NAMES, CsvSource, FolderStore
+from kommunal_pro.orgsync.source import OrgUnit, Position, SorUnit
 from local.orgsync import DEMO_FOLDER
 
 NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)

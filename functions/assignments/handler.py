@@ -5,19 +5,24 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import AwareDatetime
 
-from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.api import CursorQuery, create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.assignments.access import default_citizen_access
 from kommunal_pro.assignments.models import AppointmentMove, AssignmentRequest, AssignmentView
 from kommunal_pro.assignments.service import default_service
-from kommunal_pro.audit import Access, AuditEvent
+from kommunal_pro.audit import Access, AuditEvent, AuditQuery
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Citizen, CitizenRegistration, CprLookup
 from kommunal_pro.citizens.service import default_citizen_service
+from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.review.service import Worklist
 from kommunal_pro.review.service import default_service as review_service
+from kommunal_pro.storage.pages import Page
 
 app = create_app()
-EMPLOYEES = requires(Role.EMPLOYEE)
+EMPLOYEES = requires(Role.EMPLOYEE, tenants=municipality_service)
+AUDITORS = requires(Role.AUDITOR, tenants=municipality_service)
 ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -36,7 +41,7 @@ def find_citizen(lookup: Annotated[CprLookup, Body()]) -> Response[Citizen]:
 
 @app.get("/v1/citizens/<citizen_id>", middlewares=[EMPLOYEES])
 def get_citizen(citizen_id: ResourceId) -> Response[Citizen]:
-    citizen = default_citizen_service().access(
+    citizen = default_citizen_access().access(
         current_principal(app), citizen_id, Access.CITIZEN_READ, f"/v1/citizens/{citizen_id}"
     )
     return json_response(citizen.public())
@@ -71,20 +76,23 @@ def move_appointment(
 
 
 @app.get("/v1/units/<unit_id>/worklist", middlewares=[EMPLOYEES])
-def worklist(unit_id: ResourceId, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response[Worklist]:
+def worklist(unit_id: ResourceId, cursor: CursorQuery = None) -> Response[Worklist]:
     """What the unit should look at: unreviewed responses (red, yellow, wants contact, the rest; newest
     first) and overdue tasks. Pages with an opaque cursor."""
     return json_response(review_service().worklist(current_principal(app), unit_id, cursor))
 
 
-@app.get("/v1/audit", middlewares=[requires(Role.AUDITOR)])
+@app.get("/v1/audit", middlewares=[AUDITORS])
 def audit_events(
     citizen_id: Annotated[str | None, Query(alias="citizenId", max_length=64)] = None,
     staff: Annotated[str | None, Query(max_length=128)] = None,
-) -> Response[list[AuditEvent]]:
-    """The privacy officer's check of who read what, by citizen or by staff member, in their municipality."""
-    events = review_service().audit_events(current_principal(app), citizen_id, staff)
-    return json_response([e.model_dump(mode="json", by_alias=True) for e in events])
+    since: Annotated[AwareDatetime | None, Query()] = None,
+    cursor: CursorQuery = None,
+) -> Response[Page[AuditEvent]]:
+    """The privacy officer's check of who read what, by citizen or by staff member, in their municipality,
+    newest first, optionally since a time (ISO 8601 with an offset). Pages with an opaque cursor."""
+    query = AuditQuery(citizen_id=citizen_id, staff=staff, since=since)
+    return json_response(review_service().audit_events(current_principal(app), query, cursor))
 
 
 lambda_handler = lambda_handler_for(app)

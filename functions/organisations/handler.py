@@ -5,48 +5,60 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.api import CursorQuery, create_app, current_principal, json_response, lambda_handler_for, requires
 from kommunal_pro.auth import STAFF_ROLES, Role
 from kommunal_pro.concurrency import etag, expected_version
 from kommunal_pro.organisations.models import Municipality, MunicipalityPatch
-from kommunal_pro.organisations.service import default_service
-from kommunal_pro.organisations.units import MyUnits, UnitNode, municipality_units, my_units
+from kommunal_pro.organisations.service import default_service as municipality_service
+from kommunal_pro.organisations.units import MyUnits, UnitNode, default_unit_service
+from kommunal_pro.orgsync.sync import SyncReport, default_sync_runs
+from kommunal_pro.storage.pages import Page
 from kommunal_pro.tenancy import Tenant
 
 app = create_app()
+NATIONAL_ADMINS = requires(Role.NATIONAL_ADMIN, tenants=municipality_service)
+MUNICIPAL_READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE, tenants=municipality_service)
 
 
-@app.get("/v1/municipalities", middlewares=[requires(Role.NATIONAL_ADMIN)])
+@app.get("/v1/municipalities", middlewares=[NATIONAL_ADMINS])
 def list_municipalities() -> Response[list[Municipality]]:
-    return json_response([m.model_dump(mode="json", by_alias=True) for m in default_service().all()])
+    return json_response([m.model_dump(mode="json", by_alias=True) for m in municipality_service().all()])
 
 
-@app.get("/v1/municipalities/<code>", middlewares=[requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)])
+@app.get("/v1/municipalities/<code>", middlewares=[MUNICIPAL_READERS])
 def get_municipality(code: Annotated[Tenant, Path()]) -> Response[Municipality]:
-    municipality = default_service().get(current_principal(app), code)
+    municipality = municipality_service().get(current_principal(app), code)
     return json_response(municipality, headers={"ETag": etag(municipality.version)})
 
 
-@app.patch("/v1/municipalities/<code>", middlewares=[requires(Role.NATIONAL_ADMIN)])
+@app.patch("/v1/municipalities/<code>", middlewares=[NATIONAL_ADMINS])
 def update_municipality(
     code: Annotated[Tenant, Path()],
     patch: Annotated[MunicipalityPatch, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response[Municipality]:
-    municipality = default_service().update(current_principal(app), code, patch, expected_version(if_match))
+    municipality = municipality_service().update(current_principal(app), code, patch, expected_version(if_match))
     return json_response(municipality, headers={"ETag": etag(municipality.version)})
 
 
-@app.get("/v1/municipalities/<code>/units", middlewares=[requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)])
+@app.get("/v1/municipalities/<code>/units", middlewares=[MUNICIPAL_READERS])
 def list_units(code: Annotated[Tenant, Path()]) -> Response[list[UnitNode]]:
     """The municipality's active units as a tree, from the organisation sync."""
-    default_service().get(current_principal(app), code)  # 403 for another municipality, 404 for an unknown one
-    return json_response([node.model_dump(mode="json", by_alias=True) for node in municipality_units(code)])
+    municipality_service().get(current_principal(app), code)  # 403 for another municipality, 404 for an unknown one
+    return json_response([node.model_dump(mode="json", by_alias=True) for node in default_unit_service().tree(code)])
 
 
-@app.get("/v1/me/units", middlewares=[requires(*STAFF_ROLES)])
+@app.get("/v1/org-sync/runs", middlewares=[NATIONAL_ADMINS])
+def list_sync_runs(
+    cursor: CursorQuery = None,
+) -> Response[Page[SyncReport]]:
+    """The nightly organisation sync's reports, newest first: what it changed, skipped or aborted on."""
+    return json_response(default_sync_runs().newest_first(cursor))
+
+
+@app.get("/v1/me/units", middlewares=[requires(*STAFF_ROLES, tenants=municipality_service)])
 def list_my_units() -> Response[MyUnits]:
-    return json_response(my_units(current_principal(app)))
+    return json_response(default_unit_service().my_units(current_principal(app)))
 
 
 lambda_handler = lambda_handler_for(app)

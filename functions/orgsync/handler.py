@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kommunal_pro.clock import parse_instant
 from kommunal_pro.config import get_settings
 from kommunal_pro.observability import logger, metrics
-from kommunal_pro.organisations.files import CsvSource, S3Store
-from kommunal_pro.organisations.sync import default_sync
+from kommunal_pro.orgsync.files import CsvSource, S3Store
+from kommunal_pro.orgsync.sync import default_sync
 
 
 @logger.inject_lambda_context

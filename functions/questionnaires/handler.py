@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
 from kommunal_pro.auth import Role
 from kommunal_pro.concurrency import etag, expected_version
+from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition
 from kommunal_pro.questionnaires.scoring import ScoreResult
 from kommunal_pro.questionnaires.service import default_service
@@ -16,8 +17,9 @@ from kommunal_pro.questionnaires.versions import QuestionnaireHead, Questionnair
 from kommunal_pro.questionnaires.views import PreviewScoreRequest, QuestionnaireSummary, QuestionnaireView
 
 app = create_app()
-AUTHORS = requires(Role.NATIONAL_ADMIN, Role.ADMIN)
-READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE)
+AUTHORS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, tenants=municipality_service)
+READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE, tenants=municipality_service)
+MUNICIPAL_AUTHORS = requires(Role.ADMIN, tenants=municipality_service)
 QuestionnaireId = Annotated[str, Path(min_length=1, max_length=64)]
 VersionNumber = Annotated[int, Path(ge=1)]
 
@@ -86,7 +88,7 @@ def retire(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
     return _view(default_service().retire(current_principal(app), questionnaire_id))
 
 
-@app.post("/v1/questionnaires/<questionnaire_id>/copy", middlewares=[requires(Role.ADMIN)])
+@app.post("/v1/questionnaires/<questionnaire_id>/copy", middlewares=[MUNICIPAL_AUTHORS])
 def copy_to_municipality(questionnaire_id: QuestionnaireId) -> Response[QuestionnaireView]:
     """A municipality's own draft copy of a national questionnaire, linked to its source version."""
     return _view(default_service().copy(current_principal(app), questionnaire_id), 201)

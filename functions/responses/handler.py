@@ -11,6 +11,7 @@ from kommunal_pro.api import create_app, current_principal, json_response, lambd
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Preferences
 from kommunal_pro.citizens.service import default_citizen_service
+from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.responses.models import CitizenTask, CitizenTaskDetail, Draft, DraftRequest, Receipt, Submission
 from kommunal_pro.responses.service import default_service
 from kommunal_pro.review.service import AccessLogEntry
@@ -18,8 +19,8 @@ from kommunal_pro.review.service import default_service as review_service
 from kommunal_pro.review.views import ReviewRequest, StaffResponseView
 
 app = create_app()
-CITIZENS = requires(Role.CITIZEN)
-EMPLOYEES = requires(Role.EMPLOYEE)
+CITIZENS = requires(Role.CITIZEN, tenants=municipality_service)
+EMPLOYEES = requires(Role.EMPLOYEE, tenants=municipality_service)
 ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

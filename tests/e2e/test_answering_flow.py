@@ -76,7 +76,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
 
         # Issue 5: the nurse prepares the conversation; the citizen sees who looked.
         worklist = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
-        flagged = next(r for r in worklist["responses"] if r["responseId"] == receipt.json()["responseId"])
+        flagged = next(r for r in worklist["items"] if r["responseId"] == receipt.json()["responseId"])
         assert flagged["level"] == "red" and flagged["citizenName"] == "Mette Sørensen"
         response = requests.get(f"{base}/v1/responses/{flagged['responseId']}", headers=nurse, timeout=10).json()
         assert response["note"] == "Bedre søvn" and response["flags"][0]["level"] == "red"
@@ -88,7 +88,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
         )
         assert reviewed.status_code == 200
         after = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
-        assert flagged["responseId"] not in [r["responseId"] for r in after["responses"]]
+        assert flagged["responseId"] not in [r["responseId"] for r in after["items"]]
         access_log = requests.get(f"{base}/v1/me/access-log", headers=citizen, timeout=10).json()
         assert {"response.read", "worklist.read", "response.review"} <= {e["action"] for e in access_log}
         assert all(e["unit"] == "sundhedscenter-nord" for e in access_log if e["action"] == "response.read")

@@ -190,7 +190,6 @@ def _service(table: Any, responses: ResponseRepository) -> CitizenResponseServic
             CitizenRepository(table),
             MunicipalityService(MunicipalityRepository(table)),
             AuditLog(boto3.resource("dynamodb").Table(get_settings().audit_table_name)),
-            AssignmentRepository(table),
         ),
         assignments=AssignmentRepository(table),
         questionnaires=QuestionnaireRepository(table),

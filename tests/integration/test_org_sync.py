@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from kommunal_pro.organisations.handover import WorkHandover
-from kommunal_pro.organisations.source import OrgSource
-from kommunal_pro.organisations.sync import OrgSync, SyncReport, SyncRunRepository
+from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.organisations.units import UnitRepository, unit_tree
+from kommunal_pro.orgsync.handover import WorkHandover
+from kommunal_pro.orgsync.source import OrgSource
+from kommunal_pro.orgsync.sync import OrgSync, SyncReport, SyncRunRepository
+from kommunal_pro.responses.repository import ResponseRepository
 from tests.org_data import (
     AARHUS,
     EMPLOYEE,
@@ -41,7 +43,11 @@ def metrics() -> RecordedMetrics:
 @pytest.fixture
 def sync(table: Any, metrics: RecordedMetrics) -> OrgSync:
     return OrgSync(
-        UnitRepository(table), SyncRunRepository(table), WorkHandover(table), max_bad_share=0.1, metrics=metrics
+        UnitRepository(table),
+        SyncRunRepository(table),
+        WorkHandover(AssignmentRepository(table), ResponseRepository(table)),
+        max_bad_share=0.1,
+        metrics=metrics,
     )
 
 
@@ -256,9 +262,11 @@ def test_each_run_stores_its_report_newest_first(sync: OrgSync, files: OrgFiles,
     (files.folder / "sor-units.csv").unlink()
     second = run(sync, source)
 
-    stored = SyncRunRepository(table).recent()
+    stored = SyncRunRepository(table).newest_first(None).items
 
     assert stored == [second, first]
     assert stored[0].aborted and not stored[1].aborted
     assert stored[1].units.created == 6
-    assert SyncRunRepository(table).recent(limit=1) == [second]
+    page = SyncRunRepository(table).newest_first(None, limit=1)
+    assert page.items == [second] and page.next_cursor
+    assert SyncRunRepository(table).newest_first(page.next_cursor, limit=1).items == [first]

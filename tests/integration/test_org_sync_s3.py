@@ -10,8 +10,8 @@ import pytest
 
 from functions.orgsync.handler import lambda_handler
 from kommunal_pro.config import get_settings
-from kommunal_pro.organisations.files import FILE_NAMES, CsvSource, S3Store
-from kommunal_pro.organisations.source import MissingSourceFile
+from kommunal_pro.orgsync.files import FILE_NAMES, CsvSource, S3Store
+from kommunal_pro.orgsync.source import MissingSourceFile
 from local.apigateway import LocalLambdaContext
 from local.orgsync import DEMO_FOLDER
 

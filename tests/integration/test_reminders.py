@@ -25,11 +25,11 @@ from kommunal_pro.auth import Role
 from kommunal_pro.clock import COPENHAGEN, utc_now
 from kommunal_pro.config import get_settings
 from kommunal_pro.notifications.delivery import AwsTransport, OutboxTransport
-from kommunal_pro.notifications.due import due_attributes
 from kommunal_pro.notifications.job import NotificationQueue, ReminderJob
 from kommunal_pro.notifications.models import NotificationStatus
 from kommunal_pro.notifications.repository import NotificationRepository
-from kommunal_pro.notifications.timeline import PlannedMessage
+from kommunal_pro.scheduling.due import due_attributes
+from kommunal_pro.scheduling.timeline import PlannedMessage
 from kommunal_pro.storage.schema import GSI1, PK, SK
 from local import jobs, reminders
 from local.apigateway import LocalLambdaContext

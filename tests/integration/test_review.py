@@ -3,15 +3,18 @@ visibility, the audit log (every staff route), the citizen's access log and the 
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from functions import http_routes
+from kommunal_pro import audit
 from kommunal_pro.auth import Role
 from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
@@ -102,7 +105,7 @@ class TestWorklist:
         for (citizen_id, claims), (phq9, extra) in zip(people, answers, strict=True):
             (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
             ids.append(clinic.answer(claims, task, phq9, **extra))
-        rows = _worklist(clinic.api).body["responses"]
+        rows = _worklist(clinic.api).body["items"]
         green, yellow_old, red, contact, yellow_new = ids
         assert [r["responseId"] for r in rows] == [red, yellow_new, yellow_old, contact, green]
         assert rows[0]["level"] == "red" and rows[0]["flagMessages"] and rows[0]["citizenName"] == "Mette"
@@ -121,11 +124,14 @@ class TestWorklist:
             responses.append(clinic.answer(claims, task, _phq9(12)))
         first = _worklist(clinic.api).body
         second = _worklist(clinic.api, first["nextCursor"]).body
-        assert len(first["responses"]) == 2 and len(second["responses"]) == 1
-        assert {r["responseId"] for r in first["responses"] + second["responses"]} == set(responses)
+        assert len(first["items"]) == 2 and len(second["items"]) == 1
+        assert {r["responseId"] for r in first["items"] + second["items"]} == set(responses)
         assert _worklist(clinic.api, "bm90LWEtY3Vyc29y").status == 400
-        forged = first["nextCursor"].replace("=", "")
-        assert _worklist(clinic.api, forged + "x").status == 400
+        payload, digest = first["nextCursor"].split(".")
+        edited = base64.urlsafe_b64encode(b'{"GSI2PK": "0751#UNIT#other#WORKLIST"}').decode().rstrip("=")
+        for forged in (f"{payload}.x{digest[1:]}", f"{edited}.{digest}", first["nextCursor"] + "x"):
+            refused = _worklist(clinic.api, forged)
+            assert refused.status == 400 and "not one this list gave out" in refused.problem["detail"], forged
 
     def test_overdue_tasks_are_listed_and_another_units_nurse_is_refused(self, clinic: Clinic) -> None:
         citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
@@ -143,7 +149,7 @@ class TestWorklist:
         )
         assert reviewed.status == 200
         assert reviewed.body["reviewed"]["by"] == NURSE["sub"] and reviewed.body["reviewed"]["comment"]
-        assert _worklist(clinic.api).body["responses"] == []
+        assert _worklist(clinic.api).body["items"] == []
         again = clinic.api.call("POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={})
         assert again.status == 409
 
@@ -260,7 +266,7 @@ class TestAudit:
 
     @staticmethod
     def _events(api: ApiClient) -> list[dict]:
-        return api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body
+        return api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body["items"]
 
     def test_when_the_audit_cannot_be_written_no_data_is_returned(self, clinic: Clinic) -> None:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
@@ -287,14 +293,48 @@ class TestAudit:
         citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
         clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
         by_citizen = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=AUDITOR).body
-        assert [e["action"] for e in by_citizen] == ["citizen.read", "citizen.register"]
-        by_staff = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body
+        assert [e["action"] for e in by_citizen["items"]] == ["citizen.read", "citizen.register"]
+        assert by_citizen["nextCursor"] is None
+        by_staff = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body["items"]
         assert {e["citizenId"] for e in by_staff} == {citizen_id}
         elsewhere = staff(Role.AUDITOR, "0101")
         change_municipality(clinic.api, "0101", {"enabled": True})
-        assert clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=elsewhere).body == []
-        assert clinic.api.call("GET", "/v1/audit", claims=AUDITOR).status == 422
+        assert clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=elsewhere).body == {
+            "items": [],
+            "nextCursor": None,
+        }
+        neither = clinic.api.call("GET", "/v1/audit", claims=AUDITOR)
+        assert neither.status == 422
+        assert neither.problem["errors"] == [
+            {"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}
+        ]
         assert clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE).status == 403
+
+    def test_auditors_page_through_events_since_a_time_and_another_lists_cursor_is_refused(
+        self, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(audit, "AUDIT_PAGE", 2)
+        citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
+        for _ in range(2):
+            clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        since = utc_now()
+        for _ in range(3):
+            clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        path = f"/v1/audit?citizenId={citizen_id}&since={quote(since.isoformat())}"
+
+        first = clinic.api.call("GET", path, claims=AUDITOR).body
+        second = clinic.api.call("GET", f"{path}&cursor={first['nextCursor']}", claims=AUDITOR).body
+
+        events = first["items"] + second["items"]
+        assert [len(first["items"]), len(second["items"]), second["nextCursor"]] == [2, 1, None]
+        assert len({e["id"] for e in events}) == 3 and all(e["at"] >= since.isoformat() for e in events)
+        all_events = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=AUDITOR).body
+        assert len(all_events["items"]) == 2 and all_events["nextCursor"]  # register + 5 reads, two a page
+        by_staff = f"/v1/audit?staff={NURSE['sub']}&cursor={first['nextCursor']}"
+        refused = clinic.api.call("GET", by_staff, claims=AUDITOR)
+        assert refused.status == 400 and "not one this list gave out" in refused.problem["detail"]
+        naive = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}&since=2026-12-01T08:00:00", claims=AUDITOR)
+        assert naive.status == 422 and naive.problem["errors"][0]["location"] == "query.since"
 
 
 def test_synced_unit_membership_decides_over_the_token_claim(clinic: Clinic) -> None:

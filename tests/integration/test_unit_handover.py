@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kommunal_pro.auth import Role
-from kommunal_pro.organisations.sync import default_sync
+from kommunal_pro.orgsync.sync import default_sync
 from tests.org_data import NORD, NOW, SYD, OrgFiles
 from tests.support import ApiClient, citizen, staff
 
@@ -61,8 +61,8 @@ def test_open_work_moves_to_the_successor_and_a_rerun_moves_nothing(
     assert closed.handed_over is not None
     assert closed.handed_over.model_dump() == {"tasks": 1, "assignments": 1, "responses": 1}
     syd_worklist = api.call("GET", f"/v1/units/{SYD}/worklist", claims=SYD_NURSE).body
-    assert [r["responseId"] for r in syd_worklist["responses"]] == [response["responseId"]]
-    assert api.call("GET", f"/v1/units/{NORD}/worklist", claims=NORD_NURSE).body["responses"] == []
+    assert [r["responseId"] for r in syd_worklist["items"]] == [response["responseId"]]
+    assert api.call("GET", f"/v1/units/{NORD}/worklist", claims=NORD_NURSE).body["items"] == []
     (moved,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=SYD_NURSE).body
     assert moved["unitId"] == SYD
     assert {t["id"]: t["unitId"] for t in moved["tasks"]} == {answered["id"]: NORD, pending["id"]: SYD}

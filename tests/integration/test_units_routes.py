@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from kommunal_pro.auth import Role
+from kommunal_pro.auth import Principal, Role
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import reference_municipalities
-from kommunal_pro.organisations.units import units_of
+from kommunal_pro.organisations.units import UnitRepository, UnitService
 from local.orgsync import sync_folder
 from tests.org_data import AARHUS, EMPLOYEE, NORD, NOW, PHYSIO, SUNDHED_OG_OMSORG, VEST, OrgFiles
 from tests.support import ApiClient, staff
@@ -146,8 +146,30 @@ def test_only_municipal_staff_have_units(api: ApiClient, synced: Any, claims: An
     assert api.call("GET", "/v1/me/units", claims=claims).status == status
 
 
-def test_units_of_gives_the_synced_unit_ids_for_visibility(synced: Any) -> None:
-    assert units_of(AARHUS, EMPLOYEE) == [NORD]
-    assert units_of(AARHUS, PHYSIO) == [NORD]
-    assert units_of(AARHUS, "someone-else") == []
-    assert units_of(KOBENHAVN, EMPLOYEE) == []
+def test_staff_act_for_their_synced_units_and_for_their_token_units_only_until_the_sync_knows_them(
+    synced: Any, table: Any
+) -> None:
+    units = UnitService(UnitRepository(table))
+
+    def principal(municipality: str, subject: str) -> Principal:
+        return Principal(
+            subject=subject, municipality=municipality, roles=frozenset({Role.EMPLOYEE}), units=("token-unit",)
+        )
+
+    assert units.staff_units(principal(AARHUS, EMPLOYEE)) == {NORD}
+    assert units.staff_units(principal(AARHUS, PHYSIO)) == {NORD}
+    assert units.staff_units(principal(AARHUS, "someone-else")) == {"token-unit"}
+    assert units.staff_units(principal(KOBENHAVN, EMPLOYEE)) == {"token-unit"}
+
+
+def test_national_admins_read_the_sync_runs_newest_first_and_no_one_else_does(api: ApiClient, synced: Any) -> None:
+    assert not sync_folder(now=NOW).aborted  # a second night with nothing new
+
+    runs = api.call("GET", "/v1/org-sync/runs", claims=staff(Role.NATIONAL_ADMIN)).body
+
+    assert runs["nextCursor"] is None and len(runs["items"]) == 2
+    latest, first = runs["items"]
+    assert latest["startedAt"] > first["startedAt"] and latest["asOf"] == first["asOf"] == "2026-03-02"
+    assert (first["units"]["created"], latest["units"]["created"], latest["units"]["unchanged"]) == (6, 0, 6)
+    refused = api.call("GET", "/v1/org-sync/runs", claims=staff(Role.ADMIN, AARHUS))
+    assert refused.status == 403 and "national-admin" in refused.problem["detail"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kommunal_pro.organisations.files import CsvSource, FolderStore
-from kommunal_pro.organisations.source import MissingSourceFile, Position, Rejected
-from kommunal_pro.organisations.sync import check_source
 from kommunal_pro.organisations.units import Unit, unit_tree
+from kommunal_pro.orgsync.files import CsvSource, FolderStore
+from kommunal_pro.orgsync.source import MissingSourceFile, Position, Rejected
+from kommunal_pro.orgsync.sync import check_source
 from tests.org_data import AARHUS, NORD, REHABILITERING, OrgFiles
 
 UUID = "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"

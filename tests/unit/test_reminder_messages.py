@@ -9,11 +9,11 @@ import pytest
 
 from kommunal_pro.assignments.models import Task
 from kommunal_pro.clock import COPENHAGEN, utc_now
-from kommunal_pro.notifications.due import due_attributes, due_number, due_partitions, next_message, shard
 from kommunal_pro.notifications.templates import danish_time, render
-from kommunal_pro.notifications.timeline import PlannedMessage
 from kommunal_pro.questionnaires.model import Text
 from kommunal_pro.questionnaires.versions import VersionRef
+from kommunal_pro.scheduling.due import due_attributes, due_number, due_partitions, next_message, shard
+from kommunal_pro.scheduling.timeline import PlannedMessage
 
 TASK = Task(
     id="task-1",

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from kommunal_pro.assignments.schedule import expires_at
 from kommunal_pro.clock import COPENHAGEN
-from kommunal_pro.notifications.timeline import PlannedMessage, ReminderPolicy, plan_messages
+from kommunal_pro.scheduling.timeline import PlannedMessage, ReminderPolicy, plan_messages
 
 DEFAULT = ReminderPolicy()
 

@@ -1,18 +1,19 @@
 """API plumbing shared by every HTTP function: the resolver, authentication, role checks, problem+json.
 
-A function module does three things: `app = create_app()`, routes with `middlewares=[requires(...)]`,
-and `lambda_handler = lambda_handler_for(app)`.
+A function module does three things: `app = create_app()`, routes with
+`middlewares=[requires(<roles>, tenants=<the municipality service>)]`, and `lambda_handler = lambda_handler_for(app)`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -21,17 +22,27 @@ from kommunal_pro.auth import Principal, Role, principal_from_event
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import (
     BadRequest,
+    Conflict,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
     Problem,
+    ServiceBusy,
     UnsupportedMediaType,
 )
 from kommunal_pro.observability import logger, metrics
-from kommunal_pro.organisations.service import ensure_tenant_enabled
+from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
+from kommunal_pro.storage.table import ConditionFailed, Contention
 
 PROBLEM_JSON = "application/problem+json"
+# What a storage refusal that no service translated means to the caller: never a 500.
+CHANGED_MEANWHILE = Conflict(
+    "Data blev ændret imens; hent dem igen og prøv igen (the data changed meanwhile; fetch and retry)"
+)
+BUSY = ServiceBusy("Systemet er optaget lige nu; prøv igen om et øjeblik (the service is busy; retry in a moment)")
 Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response]], Response]
+# The `cursor` query parameter of every paged list route.
+CursorQuery = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
 
 
 # Headers a browser may send and read: the token, JSON, optimistic concurrency and idempotency.
@@ -44,6 +55,8 @@ def create_app() -> APIGatewayRestResolver:
     app.exception_handler(Problem)(problem_response)
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.exception_handler(NotFoundError)(lambda _: problem_response(NotFound("Ukendt adresse (no such route)")))
+    app.exception_handler(ConditionFailed)(lambda _: problem_response(CHANGED_MEANWHILE))
+    app.exception_handler(Contention)(lambda _: problem_response(BUSY))
     app.exception_handler(Exception)(_unexpected)
     return app
 
@@ -85,14 +98,19 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaCon
     return lambda_handler
 
 
-def requires(*roles: Role) -> Middleware:
-    """Route middleware: the caller holds one of `roles` and their municipality is enabled."""
+class TenantCheck(Protocol):
+    def ensure_enabled(self, principal: Principal) -> None:
+        """Raise a Problem when the caller's municipality may not use the platform (yet)."""
+
+
+def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> Middleware:
+    """Route middleware: the caller holds one of `roles` and `tenants()` finds their municipality enabled."""
     accepted = frozenset(roles)
 
     def check_roles(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
         principal = current_principal(app)
         principal.require_role(accepted)
-        ensure_tenant_enabled(principal)
+        tenants().ensure_enabled(principal)
         return next_middleware(app)
 
     return check_roles
@@ -113,10 +131,12 @@ def json_response(
 def problem_response(problem: Problem) -> Response:
     if problem.status >= 500:
         logger.error("request failed", extra={"problem": problem.title})
+    headers = {"Retry-After": str(problem.retry_after)} if problem.retry_after is not None else {}
     return Response(
         status_code=problem.status,
         content_type=PROBLEM_JSON,
         body=json.dumps(problem.body(), ensure_ascii=False),
+        headers=headers,
     )
 
 

@@ -9,12 +9,13 @@ If the event cannot be written the request fails and no data is returned (fail c
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import AwareDatetime
 
 from kommunal_pro.auth import Principal
 from kommunal_pro.clock import utc_now
@@ -22,8 +23,11 @@ from kommunal_pro.config import get_settings
 from kommunal_pro.errors import Problem
 from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger
+from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import audit_table, from_item, to_item
+from kommunal_pro.storage.table import audit_table, from_item, query_all, to_item
+
+AUDIT_PAGE = 100
 
 
 class Access(StrEnum):
@@ -72,6 +76,14 @@ class AuditEvent(ApiModel):
     resource: str
 
 
+class AuditQuery(ApiModel):
+    """Exactly one of citizen and staff member; `since` limits it to events at or after a time."""
+
+    citizen_id: str | None = None
+    staff: str | None = None
+    since: AwareDatetime | None = None
+
+
 class AuditUnavailable(Problem):
     def __init__(self) -> None:
         super().__init__(
@@ -79,6 +91,7 @@ class AuditUnavailable(Problem):
             "(the access could not be audited, so no data is returned; try again)",
             status=503,
             title="Audit unavailable",
+            retry_after=1,
         )
 
 
@@ -117,19 +130,26 @@ class AuditLog:
             raise AuditUnavailable() from None
         return event
 
-    def for_citizen(self, tenant: str, citizen_id: str, since: datetime | None = None) -> list[AuditEvent]:
+    def for_citizen(self, tenant: str, citizen_id: str) -> list[AuditEvent]:
+        """Every event about a citizen, newest first (what the citizen's own access log shows)."""
         condition = Key(PK).eq(key(tenant, "CITIZEN", citizen_id))
-        return self._newest_first(condition, since, SK)
+        items = query_all(self._table, KeyConditionExpression=condition, ScanIndexForward=False)
+        return [from_item(AuditEvent, item) for item in items]
 
-    def by_staff(self, tenant: str, subject: str, since: datetime | None = None) -> list[AuditEvent]:
-        condition = Key(GSI1.partition_key).eq(key(tenant, "STAFF", subject))
-        return self._newest_first(condition, since, GSI1.sort_key, IndexName=GSI1.name)
-
-    def _newest_first(self, condition: Any, since: datetime | None, sort_key: str, **query: Any) -> list[AuditEvent]:
-        if since is not None:
-            condition &= Key(sort_key).gte(since.isoformat())
-        page = self._table.query(KeyConditionExpression=condition, ScanIndexForward=False, Limit=500, **query)
-        return [from_item(AuditEvent, item) for item in page["Items"]]
+    def page(self, tenant: str, query: AuditQuery, cursor: str | None) -> Page[AuditEvent]:
+        """The auditor's look-up: events by citizen or by staff member since a time, newest first."""
+        if query.citizen_id is not None:
+            index, partition = None, (PK, key(tenant, "CITIZEN", query.citizen_id))
+        else:
+            index, partition = GSI1, (GSI1.partition_key, key(tenant, "STAFF", query.staff or ""))
+        condition = Key(partition[0]).eq(partition[1])
+        if query.since is not None:
+            sort_key = index.sort_key if index else SK
+            condition &= Key(sort_key).gte(query.since.astimezone(UTC).isoformat())
+        items, next_cursor = query_page(
+            self._table, partition, AUDIT_PAGE, cursor, index, KeyConditionExpression=condition, ScanIndexForward=False
+        )
+        return Page(items=[from_item(AuditEvent, item) for item in items], next_cursor=next_cursor)
 
 
 def audit_log() -> AuditLog:

@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
-    environment: str = Field("local", alias="KOMMUNAL_PRO_ENV")
     table_name: str = Field("kommunal-pro-local-data", alias="TABLE_NAME")
     audit_table_name: str = Field("kommunal-pro-local-audit", alias="AUDIT_TABLE_NAME")
     audit_retention_days: int = Field(3650, ge=1, alias="AUDIT_RETENTION_DAYS")

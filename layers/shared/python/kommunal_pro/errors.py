@@ -15,6 +15,7 @@ class Problem(Exception):
     status: int = 400
     title: str = "Bad request"
     extensions: dict[str, Any] = field(default_factory=dict)
+    retry_after: int | None = None  # seconds, for a 503 the client may simply retry
 
     def __post_init__(self) -> None:
         super().__init__(self.detail)
@@ -81,3 +82,13 @@ class InvalidInput(_Fixed):
 
 class PreconditionRequired(_Fixed):
     STATUS, TITLE = 428, "Precondition required"
+
+
+class ServiceBusy(_Fixed):
+    """Storage was busy (a concurrent transaction, throttling): the same request may succeed in a moment."""
+
+    STATUS, TITLE = 503, "Service busy"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.retry_after = 1

@@ -10,9 +10,9 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from kommunal_pro.assignments.schedule import Schedule, TaskState, TaskStatus, task_status
 from kommunal_pro.models import ApiModel
-from kommunal_pro.notifications.timeline import PlannedMessage, ReminderPolicy
 from kommunal_pro.questionnaires.model import Text
 from kommunal_pro.questionnaires.versions import VersionRef
+from kommunal_pro.scheduling.timeline import PlannedMessage, ReminderPolicy
 from kommunal_pro.tenancy import Tenant
 
 UnitId = Annotated[str, StringConstraints(min_length=1, max_length=128)]

@@ -12,14 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from kommunal_pro.assignments.models import Assignment, Task
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
-from kommunal_pro.errors import Conflict
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+from kommunal_pro.storage.table import from_item, move_listed, query_all, storage_failures, to_item, transact
 
 MAX_TASKS_PER_ASSIGNMENT = 99  # one transaction holds at most 100 items: the assignment and its tasks
 
@@ -51,14 +49,15 @@ class AssignmentRepository:
         self._table = table
 
     def add(self, assignment: Assignment, tasks: list[Task], due: dict[str, dict[str, str]]) -> None:
-        """`due`: each task's Due index attributes by task id (kommunal_pro.notifications.due)."""
+        """`due`: each task's Due index attributes by task id (kommunal_pro.scheduling.due)."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
         items = [
             to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
             *(task_item(t, **due.get(t.id, {})) for t in tasks),
         ]
-        self._table.meta.client.transact_write_items(
-            TransactItems=[
+        transact(
+            self._table,
+            [
                 {
                     "Put": {
                         "TableName": self._table.name,
@@ -67,7 +66,7 @@ class AssignmentRepository:
                     }
                 }
                 for item in items
-            ]
+            ],
         )
 
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
@@ -133,7 +132,8 @@ class AssignmentRepository:
         )
 
     def _while_active(self, assignment: Assignment, task_writes: list[dict[str, Any]]) -> None:
-        """Write the assignment (which must still be active) and its tasks' changes in one transaction."""
+        """Write the assignment (which must still be active) and its tasks' changes in one transaction;
+        ConditionFailed when the assignment or one of the tasks changed meanwhile."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
         writes = [
             {
@@ -147,14 +147,7 @@ class AssignmentRepository:
             },
             *task_writes,
         ]
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise Conflict(
-                    "Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)"
-                ) from None
-            raise
+        transact(self._table, writes)
 
     def pending_due_between(self, tenant: str, unit_id: str, start: datetime, end: datetime) -> list[Task]:
         """A unit's unanswered tasks whose due time lies in [start, end): overdue or missed ones."""
@@ -163,6 +156,27 @@ class AssignmentRepository:
         )
         items = query_all(self._table, IndexName=GSI2.name, KeyConditionExpression=condition)
         return [from_item(Task, item) for item in items]
+
+    def move_unit(self, tenant: str, closed_unit: str, successor: str) -> tuple[int, int]:
+        """Hand a closed unit's unanswered tasks, and the assignments they belong to, to its successor.
+        Returns how many tasks and assignments moved."""
+        tasks = move_listed(
+            self._table,
+            GSI2,
+            unit_tasks_pk(tenant, closed_unit),
+            unit_tasks_pk(tenant, successor),
+            {"unit_id": successor},
+        )
+        assignments = sorted({(item[PK], f"ASSIGNMENT#{item['assignment_id']}") for item in tasks})
+        for partition, sort in assignments:
+            with storage_failures():
+                self._table.update_item(
+                    Key={PK: partition, SK: sort},
+                    UpdateExpression="SET unit_id = :unit",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeValues={":unit": successor},
+                )
+        return len(tasks), len(assignments)
 
     def _query_citizen(self, tenant: str, citizen_id: str, prefix: str) -> list[dict[str, Any]]:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)

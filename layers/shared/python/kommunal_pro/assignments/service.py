@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
+from kommunal_pro.assignments.access import CitizenAccess, default_citizen_access
 from kommunal_pro.assignments.models import (
     Assignment,
     AssignmentRequest,
@@ -24,39 +27,40 @@ from kommunal_pro.assignments.schedule import (
 from kommunal_pro.audit import Access
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
-from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kommunal_pro.notifications.due import due_attributes, next_message
-from kommunal_pro.notifications.timeline import ReminderPolicy, plan_messages
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
-from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
-from kommunal_pro.organisations.units import staff_units
+from kommunal_pro.organisations.service import default_service as default_municipality_service
+from kommunal_pro.organisations.units import UnitService, default_unit_service
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.service import QuestionnaireService
 from kommunal_pro.questionnaires.versions import Status
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.scheduling.due import due_attributes, next_message
+from kommunal_pro.scheduling.timeline import ReminderPolicy, plan_messages
+from kommunal_pro.storage.table import ConditionFailed, data_table
 
 
 class AssignmentService:
     def __init__(
         self,
         assignments: AssignmentRepository,
-        citizens: CitizenService,
+        citizens: CitizenAccess,
         questionnaires: QuestionnaireService,
         municipalities: MunicipalityService,
+        units: UnitService,
     ) -> None:
         self._assignments = assignments
         self._citizens = citizens
         self._questionnaires = questionnaires
         self._municipalities = municipalities
+        self._units = units
 
     def assign(self, principal: Principal, citizen_id: str, request: AssignmentRequest) -> AssignmentView:
         citizen = self._citizens.access(
             principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments", unit_scoped=False
         )
-        if request.unit_id not in staff_units(principal):
+        if request.unit_id not in self._units.staff_units(principal):
             raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
         if not citizen.consent.given:
             raise Conflict("Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)")
@@ -135,7 +139,8 @@ class AssignmentService:
         cancelled = assignment.model_copy(
             update={"status": AssignmentStatus.CANCELLED, "cancelled_at": now, "cancelled_by": principal.subject}
         )
-        self._assignments.cancel(cancelled, pending)
+        with _changed_meanwhile():
+            self._assignments.cancel(cancelled, pending)
         tasks = [t.model_copy(update={"state": TaskState.CANCELLED}) if t in pending else t for t in tasks]
         settings = self._municipalities.get(principal, citizen.municipality).settings
         return self._view(cancelled, tasks, citizen, settings)
@@ -172,7 +177,8 @@ class AssignmentService:
         changed = assignment.model_copy(update={"schedule": schedule})
         by_id = {t.id: t for t in moved}
         view = self._view(changed, [by_id.get(t.id, t) for t in tasks], citizen, settings)
-        self._assignments.reschedule(changed, moved, _due(view))
+        with _changed_meanwhile():
+            self._assignments.reschedule(changed, moved, _due(view))
         return view
 
     @staticmethod
@@ -180,7 +186,7 @@ class AssignmentService:
         assignment: Assignment, tasks: list[Task], citizen: StoredCitizen, settings: MunicipalitySettings
     ) -> AssignmentView:
         policy = assignment.reminder_policy or settings.reminder_policy
-        channel = reminder_channel(citizen, settings)
+        channel = citizen.reminder_channel(settings)
         now = utc_now()
         return AssignmentView(
             **assignment.model_dump(),
@@ -199,26 +205,26 @@ def task_view(task: Task, now: datetime, policy: ReminderPolicy, channel: Remind
     return TaskView(**task.model_dump(), status=status, planned_messages=planned)
 
 
+@contextmanager
+def _changed_meanwhile() -> Iterator[None]:
+    """A task answered, or the assignment changed, between reading and writing: nothing was written."""
+    try:
+        yield
+    except ConditionFailed:
+        raise Conflict("Forløbet er ændret imens; prøv igen (the assignment changed meanwhile; try again)") from None
+
+
 def _due(view: AssignmentView) -> dict[str, dict[str, str]]:
     """Each task's Due index attributes: where the reminder job finds its first planned message."""
     return {t.id: due_attributes(t, next_message(t.planned_messages)) for t in view.tasks}
-
-
-def reminder_channel(citizen: StoredCitizen, settings: MunicipalitySettings) -> ReminderChannel | None:
-    """The citizen's preferred channel if the municipality allows it and we have the address; else the first
-    allowed channel we can reach them on; None when there is none, consent is withdrawn or they opted out."""
-    reachable = {ReminderChannel.EMAIL: citizen.email, ReminderChannel.SMS: citizen.mobile}
-    allowed = [c for c in settings.reminder_channels if reachable.get(c)]
-    if not citizen.consent.given or citizen.reminders_opted_out or not allowed:
-        return None
-    return citizen.preferred_channel if citizen.preferred_channel in allowed else allowed[0]
 
 
 def default_service() -> AssignmentService:
     table = data_table()
     return AssignmentService(
         assignments=AssignmentRepository(table),
-        citizens=default_citizen_service(),
+        citizens=default_citizen_access(),
         questionnaires=QuestionnaireService(QuestionnaireRepository(table)),
-        municipalities=MunicipalityService(MunicipalityRepository(table)),
+        municipalities=default_municipality_service(),
+        units=default_unit_service(),
     )

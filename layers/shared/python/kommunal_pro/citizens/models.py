@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from kommunal_pro.cpr import Cpr, InvalidCpr
 from kommunal_pro.models import ApiModel
-from kommunal_pro.organisations.models import ReminderChannel
+from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
 from kommunal_pro.tenancy import Tenant
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -78,6 +78,15 @@ class StoredCitizen(Citizen):
 
     def public(self) -> Citizen:
         return Citizen.model_validate(self.model_dump(exclude={"cpr_encrypted", "cpr_hash"}))
+
+    def reminder_channel(self, settings: MunicipalitySettings) -> ReminderChannel | None:
+        """The preferred channel if the municipality allows it and we have the address; else the first allowed
+        channel we can reach the citizen on; None when there is none, consent is withdrawn or they opted out."""
+        reachable = {ReminderChannel.EMAIL: self.email, ReminderChannel.SMS: self.mobile}
+        allowed = [c for c in settings.reminder_channels if reachable.get(c)]
+        if not self.consent.given or self.reminders_opted_out or not allowed:
+            return None
+        return self.preferred_channel if self.preferred_channel in allowed else allowed[0]
 
 
 class Preferences(ApiModel):

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.storage.schema import LOGIN, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, to_item
+from kommunal_pro.storage.table import ConditionFailed, from_item, storage_failures, to_item, transact
 
 PROFILE = "PROFILE"
 
@@ -27,7 +26,7 @@ def _guard_key(tenant: str, cpr_hash: str) -> dict[str, str]:
     return {PK: key(tenant, "CPR", cpr_hash), SK: "CPR"}
 
 
-class DuplicateCitizen(Exception):
+class DuplicateCitizen(ConditionFailed):
     def __init__(self, existing_id: str) -> None:
         super().__init__("a citizen with this CPR number exists in the municipality")
         self.existing_id = existing_id
@@ -47,28 +46,16 @@ class CitizenRepository:
             LoginPK=f"CPR#{citizen.cpr_hash}",
             LoginSK=citizen.municipality,
         )
+        new = "attribute_not_exists(PK)"
         try:
-            self._table.meta.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table.name,
-                            "Item": guard,
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table.name,
-                            "Item": profile,
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                ]
+            transact(
+                self._table,
+                [
+                    {"Put": {"TableName": self._table.name, "Item": guard, "ConditionExpression": new}},
+                    {"Put": {"TableName": self._table.name, "Item": profile, "ConditionExpression": new}},
+                ],
             )
-        except ClientError as error:
-            if not is_conditional_failure(error):
-                raise
+        except ConditionFailed:
             existing = self.id_by_hash(citizen.municipality, citizen.cpr_hash)
             if existing is None:
                 raise
@@ -79,12 +66,13 @@ class CitizenRepository:
         return from_item(StoredCitizen, item) if item else None
 
     def set_reminders_opted_out(self, tenant: str, citizen_id: str, opted_out: bool) -> None:
-        self._table.update_item(
-            Key={PK: citizen_pk(tenant, citizen_id), SK: PROFILE},
-            UpdateExpression="SET reminders_opted_out = :opted_out",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":opted_out": opted_out},
-        )
+        with storage_failures():
+            self._table.update_item(
+                Key={PK: citizen_pk(tenant, citizen_id), SK: PROFILE},
+                UpdateExpression="SET reminders_opted_out = :opted_out",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":opted_out": opted_out},
+            )
 
     def id_by_hash(self, tenant: str, cpr_hash: str) -> str | None:
         item = self._table.get_item(Key=_guard_key(tenant, cpr_hash)).get("Item")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.audit import Access, AuditLog, audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens import cpr_vault
@@ -20,9 +19,8 @@ from kommunal_pro.citizens.repository import CitizenRepository, DuplicateCitizen
 from kommunal_pro.clock import utc_now
 from kommunal_pro.cpr import Cpr
 from kommunal_pro.errors import Conflict, Forbidden, NotFound
-from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService, not_enabled
-from kommunal_pro.organisations.units import staff_units
+from kommunal_pro.organisations.service import default_service as default_municipality_service
 from kommunal_pro.storage.table import data_table
 
 
@@ -32,12 +30,10 @@ class CitizenService:
         repository: CitizenRepository,
         municipalities: MunicipalityService,
         audit: AuditLog,
-        assignments: AssignmentRepository,
     ) -> None:
         self._repository = repository
         self._municipalities = municipalities
         self._audit = audit
-        self._assignments = assignments
 
     def register(self, principal: Principal, registration: CitizenRegistration) -> Citizen:
         tenant = principal.tenant
@@ -74,25 +70,6 @@ class CitizenService:
         self._audit.record(principal, Access.CITIZEN_SEARCH, citizen.id, "/v1/citizens/search")
         return citizen.public()
 
-    def access(
-        self, principal: Principal, citizen_id: str, action: Access, resource: str, *, unit_scoped: bool = True
-    ) -> StoredCitizen:
-        """A citizen of the caller's municipality, the access audited. Where the municipality limits staff
-        to their own units' citizens, a citizen with no assignment in the caller's units is not found;
-        assigning is not so limited, as that is how a citizen comes into a unit's care."""
-        citizen = self._repository.get(principal.tenant, citizen_id)
-        if citizen is None or (unit_scoped and not self._in_callers_units(principal, citizen)):
-            raise NotFound("Borgeren findes ikke (no such citizen)")
-        self._audit.record(principal, action, citizen.id, resource)
-        return citizen
-
-    def _in_callers_units(self, principal: Principal, citizen: StoredCitizen) -> bool:
-        settings = self._municipalities.get(principal, citizen.municipality).settings
-        if not settings.unit_scoped_visibility:
-            return True
-        units = {a.unit_id for a in self._assignments.assignments(citizen.municipality, citizen.id)}
-        return bool(units & staff_units(principal))
-
     def own_records(self, principal: Principal) -> list[StoredCitizen]:
         """A logged-in citizen's records in every enabled municipality where they are registered."""
         if principal.cpr is None:
@@ -111,10 +88,4 @@ class CitizenService:
 
 
 def default_citizen_service() -> CitizenService:
-    table = data_table()
-    return CitizenService(
-        CitizenRepository(table),
-        MunicipalityService(MunicipalityRepository(table)),
-        audit_log(),
-        AssignmentRepository(table),
-    )
+    return CitizenService(CitizenRepository(data_table()), default_municipality_service(), audit_log())

@@ -20,9 +20,9 @@ from kommunal_pro.notifications.models import DONE, NotificationRef, Notificatio
 from kommunal_pro.notifications.recipients import Recipient, Recipients
 from kommunal_pro.notifications.repository import NotificationRepository
 from kommunal_pro.notifications.templates import Message, render
-from kommunal_pro.notifications.timeline import MessageKind
 from kommunal_pro.observability import logger
 from kommunal_pro.organisations.models import ReminderChannel
+from kommunal_pro.scheduling.timeline import MessageKind
 
 CLAIM = timedelta(minutes=5)
 

@@ -1,6 +1,6 @@
 """The reminder job: find what is due on the whole platform, check it again, record it once, queue it.
 
-For each task whose Due entry (kommunal_pro.notifications.due) is due:
+For each task whose Due entry (kommunal_pro.scheduling.due) is due:
 1. re-read the task, citizen and municipality; if no message may go out (`Recipients.find`), remove the
    task's Due entry, so nothing more is sent for it; a message gone late into quiet hours waits for their end;
 2. write the notification record with its deterministic id, task + message number (a conditional put);
@@ -25,12 +25,12 @@ from kommunal_pro.assignments.models import Task
 from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.clock import utc_now
 from kommunal_pro.models import ApiModel
-from kommunal_pro.notifications.due import due_attributes, due_number, due_partitions, next_message
 from kommunal_pro.notifications.models import DONE, Notification, NotificationRef
 from kommunal_pro.notifications.recipients import Recipients
 from kommunal_pro.notifications.repository import NotificationRepository
-from kommunal_pro.notifications.timeline import PlannedMessage, plan_messages, send_time
 from kommunal_pro.observability import logger
+from kommunal_pro.scheduling.due import due_attributes, due_number, due_partitions, next_message
+from kommunal_pro.scheduling.timeline import PlannedMessage, plan_messages, send_time
 
 FIRST_RUN_LOOKBACK = timedelta(hours=24)
 INDEX_DELAY_MARGIN = timedelta(minutes=15)

@@ -8,8 +8,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from kommunal_pro.models import ApiModel
-from kommunal_pro.notifications.timeline import MessageKind
 from kommunal_pro.organisations.models import ReminderChannel
+from kommunal_pro.scheduling.timeline import MessageKind
 from kommunal_pro.tenancy import Tenant
 
 

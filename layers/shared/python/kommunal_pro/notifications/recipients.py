@@ -9,7 +9,6 @@ from typing import Any
 from kommunal_pro.assignments.models import Task
 from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.assignments.schedule import TaskState
-from kommunal_pro.assignments.service import reminder_channel
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
@@ -28,7 +27,7 @@ class Recipient:
     @property
     def address(self) -> str:
         address = self.citizen.email if self.channel is ReminderChannel.EMAIL else self.citizen.mobile
-        assert address, "reminder_channel only picks a channel the citizen has an address for"
+        assert address, "StoredCitizen.reminder_channel only picks a channel the citizen has an address for"
         return address
 
 
@@ -48,5 +47,5 @@ class Recipients:
         municipality = self._municipalities.get(tenant)
         if citizen is None or municipality is None:
             return None
-        channel = reminder_channel(citizen, municipality.settings)
+        channel = citizen.reminder_channel(municipality.settings)
         return Recipient(task, citizen, municipality.settings, channel) if channel else None

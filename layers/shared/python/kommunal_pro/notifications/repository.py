@@ -5,7 +5,7 @@ Notification: PK = "<tenant>#NOTIFICATION#<task>#<number>", SK = "NOTIFICATION";
               after its task expired.
 Outbox:       same PK, SK = "OUTBOX", by time under GSI1PK = "<tenant>#OUTBOX", GSI1SK = "<sent at>" (local only).
 Job run:      PK = "national#REMINDERJOB", SK = "LASTRUN": the moment the last complete run covered.
-Due entries live on the task items (kommunal_pro.notifications.due).
+Due entries live on the task items (kommunal_pro.scheduling.due).
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from kommunal_pro.assignments.models import Task
 from kommunal_pro.assignments.repository import task_key
-from kommunal_pro.notifications.due import stamp
 from kommunal_pro.notifications.models import Notification, NotificationRef, NotificationStatus, OutboxMessage
 from kommunal_pro.organisations.models import ReminderChannel
+from kommunal_pro.scheduling.due import stamp
 from kommunal_pro.storage.schema import DUE, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+from kommunal_pro.storage.table import ConditionFailed, from_item, query_all, storage_failures, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 KEPT_AFTER_EXPIRY = timedelta(days=90)
@@ -66,10 +65,9 @@ class NotificationRepository:
         item = to_item(notification, **_key(notification))
         item[TTL_ATTRIBUTE] = int((task.expires_at + KEPT_AFTER_EXPIRY).timestamp())
         try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as error:
-            if not is_conditional_failure(error):
-                raise
+            with storage_failures():
+                self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ConditionFailed:
             return self.get(notification) or notification
         return notification
 
@@ -148,9 +146,8 @@ class NotificationRepository:
     def _update(self, **request: Any) -> bool:
         """A conditional UpdateItem: whether the condition held, and so the item changed."""
         try:
-            self._table.update_item(**request)
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
+            with storage_failures():
+                self._table.update_item(**request)
+        except ConditionFailed:
+            return False
         return True

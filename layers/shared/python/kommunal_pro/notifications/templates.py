@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kommunal_pro.clock import COPENHAGEN
-from kommunal_pro.notifications.timeline import MessageKind
+from kommunal_pro.scheduling.timeline import MessageKind
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from kommunal_pro.models import ApiModel
-from kommunal_pro.notifications.timeline import ReminderPolicy
+from kommunal_pro.scheduling.timeline import ReminderPolicy
 from kommunal_pro.tenancy import Tenant
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from kommunal_pro.errors import PreconditionFailed
 from kommunal_pro.organisations.models import Municipality
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+from kommunal_pro.storage.table import ConditionFailed, from_item, query_all, storage_failures, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 RECORD = "MUNICIPALITY"
@@ -38,28 +36,21 @@ class MunicipalityRepository:
     def add(self, municipality: Municipality) -> bool:
         """Store a new municipality; False (and nothing written) if it already exists."""
         try:
-            self._table.put_item(Item=self._item(municipality), ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
+            with storage_failures():
+                self._table.put_item(Item=self._item(municipality), ConditionExpression="attribute_not_exists(PK)")
+        except ConditionFailed:
+            return False
         return True
 
     def replace(self, municipality: Municipality, expected_version: int) -> None:
-        """Write a changed municipality whose version is expected_version + 1, unless someone was first."""
-        try:
+        """Write a changed municipality whose version is expected_version + 1; ConditionFailed if someone
+        was first."""
+        with storage_failures():
             self._table.put_item(
                 Item=self._item(municipality),
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues={":expected": expected_version},
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise PreconditionFailed(
-                    "Kommunen er ændret af en anden siden du læste den; hent den igen "
-                    "(the municipality changed since you read it; fetch it again)"
-                ) from None
-            raise
 
     @staticmethod
     def _item(municipality: Municipality) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from importlib import resources
 
 from kommunal_pro.auth import Principal, Role
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import Forbidden, NotFound
+from kommunal_pro.errors import Forbidden, NotFound, PreconditionFailed
 from kommunal_pro.organisations.models import (
     Municipality,
     MunicipalityPatch,
@@ -15,7 +15,7 @@ from kommunal_pro.organisations.models import (
     ReminderChannel,
 )
 from kommunal_pro.organisations.repository import MunicipalityRepository
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.storage.table import ConditionFailed, data_table
 from kommunal_pro.tenancy import NATIONAL
 
 SEED_ACTOR = "system:seed"
@@ -47,7 +47,13 @@ class MunicipalityService:
                 "updated_by": principal.subject,
             }
         )
-        self._repository.replace(changed, expected_version)
+        try:
+            self._repository.replace(changed, expected_version)
+        except ConditionFailed:
+            raise PreconditionFailed(
+                "Kommunen er ændret af en anden siden du læste den; hent den igen "
+                "(the municipality changed since you read it; fetch it again)"
+            ) from None
         return changed
 
     def ensure_enabled(self, principal: Principal) -> None:
@@ -75,10 +81,6 @@ def not_enabled(code: str) -> Forbidden:
 
 def default_service() -> MunicipalityService:
     return MunicipalityService(MunicipalityRepository(data_table()))
-
-
-def ensure_tenant_enabled(principal: Principal) -> None:
-    default_service().ensure_enabled(principal)
 
 
 def reference_municipalities() -> list[Municipality]:

@@ -153,39 +153,40 @@ def unit_tree(units: list[Unit]) -> list[UnitNode]:
     return nodes(None)
 
 
-def units_of(tenant: str, subject: str) -> list[str]:
-    """The ids of the units a staff member belongs to according to FK-Organisation, for unit-scoped
-    visibility. Empty when the sync stored no membership for them (callers may fall back to the token)."""
-    return sorted(m.unit_id for m in UnitRepository(data_table()).memberships_of(tenant, subject))
+class UnitService:
+    """The units staff act for, and the municipality's unit tree, as the organisation sync stores them."""
 
+    def __init__(self, repository: UnitRepository) -> None:
+        self._repository = repository
 
-def staff_units(principal: Principal) -> frozenset[str]:
-    """The units a staff member acts for: synced FK-Organisation membership, or their token's units claim
-    until the sync knows them."""
-    return frozenset(units_of(principal.municipality or "", principal.subject) or principal.units)
+    def staff_units(self, principal: Principal) -> frozenset[str]:
+        """The units a staff member acts for: synced FK-Organisation membership, or their token's units claim
+        until the sync knows them."""
+        memberships = self._repository.memberships_of(principal.tenant, principal.subject)
+        return frozenset(m.unit_id for m in memberships) or frozenset(principal.units)
 
+    def tree(self, tenant: str) -> list[UnitNode]:
+        return unit_tree(self._repository.units(tenant))
 
-def municipality_units(tenant: str) -> list[UnitNode]:
-    return unit_tree(UnitRepository(data_table()).units(tenant))
-
-
-def my_units(principal: Principal) -> MyUnits:
-    """The caller's units from synced membership; before the first sync (or for a user FK-Organisation does
-    not know) the units claim of their token."""
-    repository = UnitRepository(data_table())
-    tenant = principal.municipality or ""
-    memberships = repository.memberships_of(tenant, principal.subject)
-    positions = {m.unit_id: m.positions for m in memberships}
-    unit_ids = sorted(positions) if memberships else list(principal.units)
-    units = []
-    for unit_id in unit_ids:
-        unit = repository.get(tenant, unit_id)
-        units.append(
-            MyUnit(
-                id=unit_id,
-                name=unit.name if unit else None,
-                active=unit.active if unit else None,
-                positions=positions.get(unit_id, []),
+    def my_units(self, principal: Principal) -> MyUnits:
+        """The caller's units from synced membership; before the first sync (or for a user FK-Organisation
+        does not know) the units claim of their token."""
+        memberships = self._repository.memberships_of(principal.tenant, principal.subject)
+        positions = {m.unit_id: m.positions for m in memberships}
+        unit_ids = sorted(positions) if memberships else list(principal.units)
+        units = []
+        for unit_id in unit_ids:
+            unit = self._repository.get(principal.tenant, unit_id)
+            units.append(
+                MyUnit(
+                    id=unit_id,
+                    name=unit.name if unit else None,
+                    active=unit.active if unit else None,
+                    positions=positions.get(unit_id, []),
+                )
             )
-        )
-    return MyUnits(source="organisation" if memberships else "token", units=units)
+        return MyUnits(source="organisation" if memberships else "token", units=units)
+
+
+def default_unit_service() -> UnitService:
+    return UnitService(UnitRepository(data_table()))

@@ -11,12 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from kommunal_pro.errors import PreconditionFailed
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, query_all, to_item
+from kommunal_pro.storage.table import from_item, query_all, to_item, transact
 
 HEAD = "HEAD"
 
@@ -58,7 +56,7 @@ class QuestionnaireRepository:
         self, head: QuestionnaireHead, *versions: QuestionnaireVersion, expected_revision: int | None = None
     ) -> None:
         """Write the head and changed versions together. A new questionnaire (expected_revision None) must
-        not exist yet; otherwise the stored head must still be at expected_revision."""
+        not exist yet; otherwise the stored head must still be at expected_revision (else ConditionFailed)."""
         pk = _pk(head.tenant, head.questionnaire_id)
         if expected_revision is None:
             head_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
@@ -86,15 +84,7 @@ class QuestionnaireRepository:
             }
             for v in versions
         ]
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise PreconditionFailed(
-                    "Spørgeskemaet er ændret af en anden siden du læste det; hent det igen "
-                    "(the questionnaire changed since you read it; fetch it again)"
-                ) from None
-            raise
+        transact(self._table, writes)
 
 
 def _transition(version: QuestionnaireVersion) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.scoring import ScoreResult, score
 from kommunal_pro.questionnaires.validation import validate_definition
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.storage.table import ConditionFailed, data_table
 from kommunal_pro.tenancy import NATIONAL
 
 
@@ -36,7 +36,7 @@ class QuestionnaireService:
         head, version = lifecycle.new_questionnaire(
             str(uuid.uuid4()), principal.tenant, definition, principal.subject, **origin
         )
-        self._repository.save(head, version)
+        self._save(head, version)
         return head, version
 
     def import_fhir(self, principal: Principal, resource: Any) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
@@ -83,7 +83,7 @@ class QuestionnaireService:
         head = self._editable_head(principal, questionnaire_id)
         draft = self._version(head, head.draft_version) if head.draft_version else None
         head, draft = lifecycle.save_draft(head, draft, definition, principal.subject)
-        self._repository.save(head, draft, expected_revision=expected_revision)
+        self._save(head, draft, expected_revision=expected_revision)
         return head, draft
 
     def publish(self, principal: Principal, questionnaire_id: str) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
@@ -92,14 +92,14 @@ class QuestionnaireService:
         active = self._version(head, head.active_version) if head.active_version else None
         validate_definition(draft.definition)
         changed, published, replaced = lifecycle.publish(head, draft, active, principal.subject)
-        self._repository.save(changed, *(v for v in (published, replaced) if v), expected_revision=head.revision)
+        self._save(changed, *(v for v in (published, replaced) if v), expected_revision=head.revision)
         return changed, published
 
     def retire(self, principal: Principal, questionnaire_id: str) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
         head = self._editable_head(principal, questionnaire_id)
         active = self._version(head, lifecycle.require_active(head))
         changed, retired = lifecycle.retire(head, active, principal.subject)
-        self._repository.save(changed, retired, expected_revision=head.revision)
+        self._save(changed, retired, expected_revision=head.revision)
         return changed, retired
 
     def export_fhir(self, principal: Principal, questionnaire_id: str, number: int) -> dict[str, Any]:
@@ -117,6 +117,17 @@ class QuestionnaireService:
         _, version = self.version(principal, questionnaire_id, number)
         check_answer_shapes(version.definition, answers)
         return score(version.definition, answers)
+
+    def _save(
+        self, head: QuestionnaireHead, *versions: QuestionnaireVersion, expected_revision: int | None = None
+    ) -> None:
+        try:
+            self._repository.save(head, *versions, expected_revision=expected_revision)
+        except ConditionFailed:
+            raise PreconditionFailed(
+                "Spørgeskemaet er ændret af en anden siden du læste det; hent det igen "
+                "(the questionnaire changed since you read it; fetch it again)"
+            ) from None
 
     def _readable_head(self, principal: Principal, questionnaire_id: str) -> QuestionnaireHead:
         for tenant in _readable_tenants(principal):
@@ -160,7 +171,7 @@ def seed_standard_instruments(repository: QuestionnaireRepository, actor: str) -
         head, published, _ = lifecycle.publish(head, draft, None, actor)
         try:
             repository.save(head, published)
-        except PreconditionFailed:
+        except ConditionFailed:
             continue  # seeded concurrently by another run
         added += 1
     return added

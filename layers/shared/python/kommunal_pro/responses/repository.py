@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from kommunal_pro.assignments.repository import task_key
 from kommunal_pro.assignments.schedule import TaskState
@@ -21,8 +20,9 @@ from kommunal_pro.citizens.repository import citizen_pk
 from kommunal_pro.questionnaires.model import FlagLevel
 from kommunal_pro.questionnaires.versions import VersionRef
 from kommunal_pro.responses.models import Draft, Receipt, Review, StoredResponse
+from kommunal_pro.storage.pages import query_page
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import from_item, is_conditional_failure, is_transaction_conflict, query_all, to_item
+from kommunal_pro.storage.table import from_item, move_listed, query_all, storage_failures, to_item, transact
 
 IDEMPOTENCY_DAYS = 7
 _PENDING: dict[str, Any] = {
@@ -30,18 +30,6 @@ _PENDING: dict[str, Any] = {
     "ExpressionAttributeNames": {"#state": "state"},
     "ExpressionAttributeValues": {":pending": str(TaskState.PENDING)},
 }
-
-
-class AlreadyReviewed(Exception):
-    """Someone reviewed the response first."""
-
-
-class Contention(Exception):
-    """A concurrent transaction on the same items won this time; the caller may try again."""
-
-
-class TaskNotPending(Exception):
-    """The task was completed or cancelled by someone else first."""
 
 
 def response_sk(response: StoredResponse) -> str:
@@ -82,10 +70,11 @@ class ResponseRepository:
         return from_item(Draft, item) if item else None
 
     def save_draft(self, tenant: str, citizen_id: str, draft: Draft, keep_until: datetime) -> None:
-        """Store the draft while its task is still pending."""
+        """Store the draft while its task is still pending (else ConditionFailed)."""
         item = to_item(draft, **_draft_key(tenant, citizen_id, draft.task_id))
         item[TTL_ATTRIBUTE] = int(keep_until.timestamp())
-        self._transact(
+        transact(
+            self._table,
             [
                 {
                     "ConditionCheck": {
@@ -95,7 +84,7 @@ class ResponseRepository:
                     }
                 },
                 {"Put": {"TableName": self._table.name, "Item": item}},
-            ]
+            ],
         )
 
     def replay(self, tenant: str, citizen_id: str, idempotency_key: str) -> tuple[str, Receipt] | None:
@@ -104,6 +93,7 @@ class ResponseRepository:
         return (item["request_hash"], Receipt.model_validate(item["receipt"])) if item else None
 
     def submit(self, response: StoredResponse, receipt: Receipt, idempotency_key: str, request_hash: str) -> None:
+        """All or nothing; ConditionFailed when the task is no longer pending or the key was used meanwhile."""
         tenant, citizen_id = response.municipality, response.citizen_id
         response_item = to_item(
             response,
@@ -120,7 +110,8 @@ class ResponseRepository:
             TTL_ATTRIBUTE: int((response.submitted_at + timedelta(days=IDEMPOTENCY_DAYS)).timestamp()),
         }
         not_there = {"ConditionExpression": "attribute_not_exists(PK)"}
-        self._transact(
+        transact(
+            self._table,
             [
                 {"Put": {"TableName": self._table.name, "Item": response_item, **not_there}},
                 {"Put": {"TableName": self._table.name, "Item": idempotency_item, **not_there}},
@@ -140,7 +131,7 @@ class ResponseRepository:
                     }
                 },
                 {"Delete": {"TableName": self._table.name, "Key": _draft_key(tenant, citizen_id, response.task_id)}},
-            ]
+            ],
         )
 
     def of_citizen(self, tenant: str, citizen_id: str) -> list[StoredResponse]:
@@ -159,8 +150,9 @@ class ResponseRepository:
         return from_item(StoredResponse, items[0]) if items else None
 
     def mark_reviewed(self, response: StoredResponse, review: Review) -> None:
-        """Record the review once; the response leaves its unit's worklist."""
-        try:
+        """Record the review once (ConditionFailed: someone reviewed it first); the response leaves its unit's
+        worklist."""
+        with storage_failures():
             self._table.update_item(
                 Key={PK: citizen_pk(response.municipality, response.citizen_id), SK: response_sk(response)},
                 UpdateExpression="SET reviewed = :review REMOVE GSI2PK, GSI2SK",
@@ -168,31 +160,23 @@ class ResponseRepository:
                 ExpressionAttributeNames={"#at": "at"},
                 ExpressionAttributeValues={":review": to_item(review)},
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise AlreadyReviewed from None
-            raise
 
     def worklist_page(
-        self, tenant: str, unit_id: str, limit: int, start: dict[str, Any] | None
-    ) -> tuple[list[StoredResponse], dict[str, Any] | None]:
-        """One page of a unit's unreviewed responses in worklist order, and where the next page starts."""
-        query: dict[str, Any] = {
-            "IndexName": GSI2.name,
-            "KeyConditionExpression": Key(GSI2.partition_key).eq(unit_worklist_pk(tenant, unit_id)),
-            "Limit": limit,
-        }
-        if start:
-            query["ExclusiveStartKey"] = start
-        page = self._table.query(**query)
-        return [from_item(StoredResponse, item) for item in page["Items"]], page.get("LastEvaluatedKey")
+        self, tenant: str, unit_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[StoredResponse], str | None]:
+        """One page of a unit's unreviewed responses in worklist order, and the cursor of the next."""
+        partition = unit_worklist_pk(tenant, unit_id)
+        items, next_cursor = query_page(
+            self._table,
+            (GSI2.partition_key, partition),
+            limit,
+            cursor,
+            GSI2,
+            KeyConditionExpression=Key(GSI2.partition_key).eq(partition),
+        )
+        return [from_item(StoredResponse, item) for item in items], next_cursor
 
-    def _transact(self, writes: list[dict[str, Any]]) -> None:
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise TaskNotPending from None
-            if is_transaction_conflict(error):
-                raise Contention from None
-            raise
+    def move_unit(self, tenant: str, closed_unit: str, successor: str) -> int:
+        """Hand a closed unit's unreviewed responses to its successor's worklist; how many moved."""
+        listed, to = unit_worklist_pk(tenant, closed_unit), unit_worklist_pk(tenant, successor)
+        return len(move_listed(self._table, GSI2, listed, to, {"unit_id": successor}))

@@ -29,8 +29,8 @@ from kommunal_pro.responses.models import (
     StoredResponse,
     Submission,
 )
-from kommunal_pro.responses.repository import Contention, ResponseRepository, TaskNotPending
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.responses.repository import ResponseRepository
+from kommunal_pro.storage.table import ConditionFailed, Contention, data_table
 
 ANSWERABLE = frozenset({TaskStatus.OPEN, TaskStatus.OVERDUE})
 # Open and overdue first (soonest due first), then what is coming, then what is done.
@@ -86,7 +86,7 @@ class CitizenResponseService:
         draft = Draft(task_id=task.id, answers=answers, saved_at=utc_now())
         try:
             self._responses.save_draft(record.municipality, record.id, draft, task.expires_at + DRAFT_KEPT_AFTER_EXPIRY)
-        except TaskNotPending:
+        except ConditionFailed:
             raise _already_answered() from None
         return draft
 
@@ -121,13 +121,15 @@ class CitizenResponseService:
             headline=self._headline(record, task, scores),
         )
         receipt = self._receipt(response, version, record.language)
-        for attempt in range(SUBMIT_ATTEMPTS):
+        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
             try:
                 self._responses.submit(response, receipt, key, fingerprint)
                 return receipt
             except Contention:
-                time.sleep(0.05 * (attempt + 1))  # a concurrent transaction held the task; it may have failed
-            except TaskNotPending:
+                if attempt == SUBMIT_ATTEMPTS:
+                    raise  # still busy: the client may retry with the same key (503, Retry-After)
+                time.sleep(0.05 * attempt)  # a concurrent transaction held the task; it may have failed
+            except ConditionFailed:
                 break
         # Another submission got there first: the same one retried concurrently, or a different one.
         if replayed := self._replay(record, key, fingerprint):

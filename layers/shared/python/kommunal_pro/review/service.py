@@ -4,33 +4,31 @@ Every read of a citizen's data is audited before the data is returned."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from kommunal_pro.assignments.access import CitizenAccess, default_citizen_access
 from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.assignments.schedule import TaskStatus
-from kommunal_pro.audit import Access, AuditEvent, AuditLog, audit_log
+from kommunal_pro.audit import Access, AuditEvent, AuditLog, AuditQuery, audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
+from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kommunal_pro.models import ApiModel
-from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
-from kommunal_pro.organisations.units import staff_units
+from kommunal_pro.organisations.service import default_service as default_municipality_service
+from kommunal_pro.organisations.units import UnitService, default_unit_service
 from kommunal_pro.questionnaires.model import FlagLevel
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion
 from kommunal_pro.responses.fhir import export_response
 from kommunal_pro.responses.models import HeadlineChange, Review, StoredResponse
-from kommunal_pro.responses.repository import AlreadyReviewed, ResponseRepository, unit_worklist_pk
-from kommunal_pro.review.views import LANGUAGE, StaffResponseView, staff_view
-from kommunal_pro.storage.schema import GSI2
-from kommunal_pro.storage.table import data_table
+from kommunal_pro.responses.repository import ResponseRepository
+from kommunal_pro.review.views import LANGUAGE, StaffResponseView, flag_views, staff_view
+from kommunal_pro.storage.pages import Page
+from kommunal_pro.storage.table import ConditionFailed, data_table
 
 WORKLIST_PAGE = 25
 OVERDUE_LOOKBACK = timedelta(days=30)
@@ -57,11 +55,11 @@ class WorklistTask(ApiModel):
     status: Literal["overdue", "missed"]
 
 
-class Worklist(ApiModel):
+class Worklist(Page[WorklistResponse]):
+    """A page of the unit's unreviewed responses; the first page also lists its overdue tasks."""
+
     unit_id: str
-    responses: list[WorklistResponse]
     overdue_tasks: list[WorklistTask]
-    next_cursor: str | None
 
 
 class AccessLogEntry(ApiModel):
@@ -76,25 +74,29 @@ class AccessLogEntry(ApiModel):
 class ReviewService:
     def __init__(
         self,
+        access: CitizenAccess,
         citizens: CitizenService,
         citizen_records: CitizenRepository,
         assignments: AssignmentRepository,
         questionnaires: QuestionnaireRepository,
         responses: ResponseRepository,
         municipalities: MunicipalityService,
+        units: UnitService,
         audit: AuditLog,
     ) -> None:
+        self._access = access
         self._citizens = citizens
         self._citizen_records = citizen_records
         self._assignments = assignments
         self._questionnaires = questionnaires
         self._responses = responses
         self._municipalities = municipalities
+        self._units = units
         self._audit = audit
 
     def citizen_responses(self, principal: Principal, citizen_id: str) -> list[StaffResponseView]:
         """Every response of the citizen, newest first, each with its change since the one before."""
-        citizen = self._citizens.access(
+        citizen = self._access.access(
             principal, citizen_id, Access.RESPONSES_READ, f"/v1/citizens/{citizen_id}/responses"
         )
         responses = self._responses.of_citizen(citizen.municipality, citizen.id)
@@ -125,22 +127,21 @@ class ReviewService:
         review = Review(by=principal.subject, by_name=principal.name, at=utc_now(), comment=comment)
         try:
             self._responses.mark_reviewed(response, review)
-        except AlreadyReviewed:
+        except ConditionFailed:
             raise Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)") from None
         return self._view(response.model_copy(update={"reviewed": review}))
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
         tenant = principal.tenant
-        if unit_id not in staff_units(principal):
+        if unit_id not in self._units.staff_units(principal):
             raise Forbidden("Du kan kun se arbejdslisten for dine egne enheder (only your own units' worklists)")
-        start = _decode_cursor(cursor, tenant, unit_id)
-        responses, next_key = self._responses.worklist_page(tenant, unit_id, WORKLIST_PAGE, start)
+        responses, next_cursor = self._responses.worklist_page(tenant, unit_id, WORKLIST_PAGE, cursor)
         tasks = [] if cursor else self._overdue(tenant, unit_id)
         for citizen_id in dict.fromkeys([r.citizen_id for r in responses] + [t.citizen_id for t in tasks]):
             self._audit.record(principal, Access.WORKLIST_READ, citizen_id, f"/v1/units/{unit_id}/worklist")
         return Worklist(
             unit_id=unit_id,
-            responses=[
+            items=[
                 WorklistResponse(
                     response_id=r.id,
                     citizen_id=r.citizen_id,
@@ -148,16 +149,14 @@ class ReviewService:
                     questionnaire_title=r.questionnaire_title.in_language(LANGUAGE),
                     submitted_at=r.submitted_at,
                     level=r.scores.level,
-                    flag_messages=[
-                        f.message.in_language(LANGUAGE) for f in r.scores.flags if f.level is not FlagLevel.GREEN
-                    ],
+                    flag_messages=[f.message for f in flag_views(r.scores) if f.level is not FlagLevel.GREEN],
                     wants_contact=r.wants_contact,
                     headline=r.headline,
                 )
                 for r in responses
             ],
             overdue_tasks=tasks,
-            next_cursor=_encode_cursor(next_key) if next_key else None,
+            next_cursor=next_cursor,
         )
 
     def access_log(self, principal: Principal) -> list[AccessLogEntry]:
@@ -179,23 +178,20 @@ class ReviewService:
                 )
         return sorted(entries, key=lambda e: e.at, reverse=True)
 
-    def audit_events(self, principal: Principal, citizen_id: str | None, staff: str | None) -> list[AuditEvent]:
+    def audit_events(self, principal: Principal, query: AuditQuery, cursor: str | None) -> Page[AuditEvent]:
         """The privacy officer's checks, within their own municipality."""
-        if (citizen_id is None) == (staff is None):
+        if (query.citizen_id is None) == (query.staff is None):
             raise InvalidInput(
                 "Angiv enten citizenId eller staff (give exactly one of citizenId and staff)",
                 [{"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}],
             )
-        tenant = principal.tenant
-        if citizen_id is not None:
-            return self._audit.for_citizen(tenant, citizen_id)
-        return self._audit.by_staff(tenant, staff or "")
+        return self._audit.page(principal.tenant, query, cursor)
 
     def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
         response = self._responses.by_id(principal.tenant, response_id)
         if response is None:
             raise NotFound("Besvarelsen findes ikke (no such response)")
-        self._citizens.access(principal, response.citizen_id, action, resource)
+        self._access.access(principal, response.citizen_id, action, resource)
         return response
 
     def _view(self, response: StoredResponse) -> StaffResponseView:
@@ -228,31 +224,16 @@ class ReviewService:
         ]
 
 
-def _encode_cursor(last_key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(last_key).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None, tenant: str, unit_id: str) -> dict[str, Any] | None:
-    """An opaque cursor from an earlier page; one that is not ours or not for this worklist is refused."""
-    if not cursor:
-        return None
-    try:
-        start = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError):
-        raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)") from None
-    if not isinstance(start, dict) or start.get(GSI2.partition_key) != unit_worklist_pk(tenant, unit_id):
-        raise BadRequest("Ugyldig cursor (the cursor is not one we gave out)")
-    return start
-
-
 def default_service() -> ReviewService:
     table = data_table()
     return ReviewService(
+        access=default_citizen_access(),
         citizens=default_citizen_service(),
         citizen_records=CitizenRepository(table),
         assignments=AssignmentRepository(table),
         questionnaires=QuestionnaireRepository(table),
         responses=ResponseRepository(table),
-        municipalities=MunicipalityService(MunicipalityRepository(table)),
+        municipalities=default_municipality_service(),
+        units=default_unit_service(),
         audit=audit_log(),
     )

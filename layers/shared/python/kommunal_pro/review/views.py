@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import FlagLevel, ItemType, QuestionnaireDefinition, Scalar, Text
+from kommunal_pro.questionnaires.scoring import ScoreResult
 from kommunal_pro.questionnaires.versions import VersionRef
 from kommunal_pro.responses.models import Review, StoredResponse
 
@@ -107,10 +108,7 @@ def staff_view(
         questionnaire_title=response.questionnaire_title.in_language(LANGUAGE),
         submitted_at=response.submitted_at,
         level=response.scores.level,
-        flags=[
-            FlagView(rule_id=f.rule_id, level=f.level, message=f.message.in_language(LANGUAGE))
-            for f in response.scores.flags
-        ],
+        flags=flag_views(response.scores),
         scales=scales,
         answers=_answers(response, previous, definition),
         feedback=[text.in_language(LANGUAGE) for text in response.scores.feedback],
@@ -123,6 +121,11 @@ def staff_view(
             for scale in response.scores.scales
         },
     )
+
+
+def flag_views(scores: ScoreResult) -> list[FlagView]:
+    """The flags a response raised, in Danish, as staff see them on the response and on the worklist."""
+    return [FlagView(rule_id=f.rule_id, level=f.level, message=f.message.in_language(LANGUAGE)) for f in scores.flags]
 
 
 def _answers(

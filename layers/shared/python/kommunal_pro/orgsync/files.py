@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from kommunal_pro.organisations.source import (
+from kommunal_pro.orgsync.source import (
     MissingSourceFile,
     OrgUnit,
     Position,

@@ -17,12 +17,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from kommunal_pro.assignments.models import Task
 from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.notifications.timeline import PlannedMessage
+from kommunal_pro.scheduling.timeline import PlannedMessage
 from kommunal_pro.storage.schema import DUE
+
+
+class DueTask(Protocol):
+    """What the Due index needs of a task (kommunal_pro.assignments.models.Task)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def municipality(self) -> str: ...
 
 
 def stamp(instant: datetime) -> str:
@@ -37,7 +47,7 @@ def shard(task_id: str) -> int:
     return int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:8], "big") % get_settings().due_shards
 
 
-def due_attributes(task: Task, message: PlannedMessage | None) -> dict[str, str]:
+def due_attributes(task: DueTask, message: PlannedMessage | None) -> dict[str, str]:
     """The Due index attributes that make the job send `message` for `task`; none when nothing is left."""
     if message is None:
         return {}

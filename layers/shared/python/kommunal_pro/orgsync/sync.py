@@ -26,13 +26,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Key
 from pydantic import Field
 
+from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.clock import local_date, utc_now
 from kommunal_pro.config import get_settings
 from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger, metrics
-from kommunal_pro.organisations.handover import HandedOver, WorkHandover
 from kommunal_pro.organisations.service import reference_municipalities
-from kommunal_pro.organisations.source import (
+from kommunal_pro.organisations.units import StaffMembership, Unit, UnitRepository
+from kommunal_pro.orgsync.handover import HandedOver, WorkHandover
+from kommunal_pro.orgsync.source import (
     MissingSourceFile,
     OrgSource,
     OrgUnit,
@@ -42,7 +44,8 @@ from kommunal_pro.organisations.source import (
     Rows,
     SourceRecord,
 )
-from kommunal_pro.organisations.units import StaffMembership, Unit, UnitRepository
+from kommunal_pro.responses.repository import ResponseRepository
+from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import PK, key
 from kommunal_pro.storage.table import data_table, from_item, to_item
 from kommunal_pro.tenancy import NATIONAL
@@ -374,6 +377,10 @@ def _municipality_codes() -> set[str]:
     return {m.code for m in reference_municipalities()} - {NATIONAL}
 
 
+_RUNS = key(NATIONAL, "SYNCRUN")
+SYNC_RUNS_PAGE = 20
+
+
 class SyncRunRepository:
     """Sync reports: PK = "national#SYNCRUN", SK = the run's start time (ISO 8601 UTC, so newest last)."""
 
@@ -383,12 +390,16 @@ class SyncRunRepository:
     def add(self, report: SyncReport) -> None:
         self._table.put_item(Item=to_item(report, PK=_RUNS, SK=report.started_at.isoformat(timespec="microseconds")))
 
-    def recent(self, limit: int = 10) -> list[SyncReport]:
-        page = self._table.query(KeyConditionExpression=Key(PK).eq(_RUNS), ScanIndexForward=False, Limit=limit)
-        return [from_item(SyncReport, item) for item in page["Items"]]
+    def newest_first(self, cursor: str | None, limit: int = SYNC_RUNS_PAGE) -> Page[SyncReport]:
+        """The runs' reports, newest first: what operations check after a night (DESIGN §6.11)."""
+        items, next_cursor = query_page(
+            self._table, (PK, _RUNS), limit, cursor, KeyConditionExpression=Key(PK).eq(_RUNS), ScanIndexForward=False
+        )
+        return Page(items=[from_item(SyncReport, item) for item in items], next_cursor=next_cursor)
 
 
-_RUNS = key(NATIONAL, "SYNCRUN")
+def default_sync_runs() -> SyncRunRepository:
+    return SyncRunRepository(data_table())
 
 
 def default_sync() -> OrgSync:
@@ -396,6 +407,6 @@ def default_sync() -> OrgSync:
     return OrgSync(
         UnitRepository(table),
         SyncRunRepository(table),
-        WorkHandover(table),
+        WorkHandover(AssignmentRepository(table), ResponseRepository(table)),
         max_bad_share=get_settings().org_sync_max_bad_share,
     )

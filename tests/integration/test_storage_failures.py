@@ -1,0 +1,263 @@
+"""Every write path when DynamoDB refuses the write: a conditional check that fails (someone else was first),
+a transaction conflict, throttling. The answer is a 409/412 problem, or a 503 with Retry-After that the client
+may simply retry, never a 500, and nothing is half-written.
+
+The refusals are injected on the data table's own boto3 client (a botocore `before-call` hook), so every
+layer above it, repositories, services and handlers, runs as it does in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from functions import HTTP_FUNCTIONS, http_routes
+from kommunal_pro.auth import Role
+from tests.integration.test_questionnaires import SLEEP
+from tests.support import UNIT, ApiClient, Result, citizen, staff
+
+NURSE = staff(Role.EMPLOYEE, "0751")
+ADMIN = staff(Role.ADMIN, "0751")
+NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+HANNE = citizen("070365-4286", "Hanne Jensen")
+LOW_WELLBEING = {"who5-1": ["2"], "who5-2": ["2"], "who5-3": ["2"], "who5-4": ["3"], "who5-5": ["3"]}
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    name: str
+    single: dict[str, Any]  # the error a PutItem/UpdateItem/DeleteItem gets
+    transaction: dict[str, Any]  # the error a TransactWriteItems gets
+    statuses: tuple[int, ...]
+
+
+REFUSALS = [
+    Refusal(
+        "condition-failed",
+        {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}],
+        },
+        (409, 412),
+    ),
+    Refusal(
+        "transaction-conflict",
+        {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}},
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}],
+        },
+        (503,),
+    ),
+    Refusal(
+        "throttled",
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate of requests exceeds"}},
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate of requests exceeds the allowed throughput"}},
+        (503,),
+    ),
+]
+
+
+class World:
+    """A municipality's day, set up through the API: a citizen with an open WHO-5, an appointment assignment,
+    a submitted PHQ-9 on the worklist, and a local questionnaire draft."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+        self.citizen_id = self._ok(
+            "POST",
+            "/v1/citizens",
+            NURSE,
+            {"cpr": "070365-4286", "name": "Hanne Jensen", "email": "hanne@example.dk", "consentToDigitalPro": True},
+        )["id"]
+        now = datetime.now(UTC)
+        once = {
+            "kind": "once",
+            "opensAt": (now - timedelta(hours=1)).isoformat(),
+            "dueAt": (now + timedelta(days=3)).isoformat(),
+        }
+        self.task_id = self._assign("who-5", once)["tasks"][0]["id"]
+        appointment = {
+            "kind": "appointment",
+            "appointmentAt": (now + timedelta(days=10)).isoformat(),
+            "opensDaysBefore": 7,
+            "dueHoursBefore": 2,
+        }
+        self.appointment_id = self._assign("who-5", appointment)["id"]
+        phq9 = self._assign("phq-9", once)["tasks"][0]["id"]
+        answers = {f"phq9-{n}": ["2"] for n in range(1, 10)}
+        self.response_id = self._submit(phq9, answers)["responseId"]
+        draft = self.api.call("POST", "/v1/questionnaires", claims=ADMIN, body=SLEEP)
+        assert draft.status == 201, draft.body
+        self.questionnaire_id, self.questionnaire_etag = draft.body["id"], draft.headers["ETag"]
+        self.municipality_etag = self.api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).headers["ETag"]
+        exported = self.api.call("GET", "/v1/questionnaires/who-5/versions/1/fhir", claims=ADMIN)
+        assert exported.status == 200, exported.body
+        self.fhir_who5 = json.loads(exported.body) if isinstance(exported.body, str) else exported.body
+        published = self.api.call("POST", "/v1/questionnaires", claims=ADMIN, body=SLEEP).body["id"]
+        self._ok("POST", f"/v1/questionnaires/{published}/publish", ADMIN, None)
+        self.published_id = published
+
+    def _ok(self, method: str, path: str, claims: dict[str, Any], body: Any, **headers: str) -> Any:
+        result = self.api.call(method, path, claims=claims, body=body, headers=headers)
+        assert result.status in (200, 201), (path, result.body)
+        return result.body
+
+    def _assign(self, questionnaire: str, schedule: dict[str, Any]) -> Any:
+        body = {"questionnaireId": questionnaire, "unitId": UNIT, "schedule": schedule}
+        return self._ok("POST", f"/v1/citizens/{self.citizen_id}/assignments", NURSE, body)
+
+    def _submit(self, task_id: str, answers: dict[str, list[str]]) -> Any:
+        path = f"/v1/me/tasks/{task_id}/response"
+        return self._ok("POST", path, HANNE, {"answers": answers}, **{"Idempotency-Key": str(uuid.uuid4())})
+
+
+Request = Callable[[World], Result]
+ASSIGNMENTS = "/v1/citizens/{}/assignments"
+WRITE_PATHS: dict[str, Request] = {
+    "register a citizen": lambda w: w.api.call(
+        "POST", "/v1/citizens", claims=NURSE, body={"cpr": "120455-1238", "name": "Anders", "consentToDigitalPro": True}
+    ),
+    "assign": lambda w: w.api.call(
+        "POST",
+        ASSIGNMENTS.format(w.citizen_id),
+        claims=NURSE,
+        body={
+            "questionnaireId": "gad-7",
+            "unitId": UNIT,
+            "schedule": {
+                "kind": "appointment",
+                "appointmentAt": (datetime.now(UTC) + timedelta(days=20)).isoformat(),
+                "opensDaysBefore": 7,
+                "dueHoursBefore": 2,
+            },
+        },
+    ),
+    "cancel an assignment": lambda w: w.api.call(
+        "POST", f"{ASSIGNMENTS.format(w.citizen_id)}/{w.appointment_id}/cancel", claims=NURSE
+    ),
+    "move an appointment": lambda w: w.api.call(
+        "POST",
+        f"{ASSIGNMENTS.format(w.citizen_id)}/{w.appointment_id}/appointment",
+        claims=NURSE,
+        body={"appointmentAt": (datetime.now(UTC) + timedelta(days=12)).isoformat()},
+    ),
+    "change a municipality": lambda w: w.api.call(
+        "PATCH",
+        "/v1/municipalities/0751",
+        claims=NATIONAL_ADMIN,
+        body={"gracePeriodDays": 5},
+        headers={"If-Match": w.municipality_etag},
+    ),
+    "create a questionnaire": lambda w: w.api.call("POST", "/v1/questionnaires", claims=ADMIN, body=SLEEP),
+    "import a FHIR questionnaire": lambda w: w.api.call(
+        "POST", "/v1/questionnaires/import", claims=ADMIN, body={**w.fhir_who5, "url": "https://aarhus.dk/q/who5"}
+    ),
+    "save a questionnaire draft": lambda w: w.api.call(
+        "PUT",
+        f"/v1/questionnaires/{w.questionnaire_id}/draft",
+        claims=ADMIN,
+        body=SLEEP,
+        headers={"If-Match": w.questionnaire_etag},
+    ),
+    "publish": lambda w: w.api.call("POST", f"/v1/questionnaires/{w.questionnaire_id}/publish", claims=ADMIN),
+    "retire": lambda w: w.api.call("POST", f"/v1/questionnaires/{w.published_id}/retire", claims=ADMIN),
+    "copy from the national library": lambda w: w.api.call("POST", "/v1/questionnaires/who-5/copy", claims=ADMIN),
+    "save an answer draft": lambda w: w.api.call(
+        "PUT", f"/v1/me/tasks/{w.task_id}/draft", claims=HANNE, body={"answers": {"who5-1": ["2"]}}
+    ),
+    "submit": lambda w: w.api.call(
+        "POST",
+        f"/v1/me/tasks/{w.task_id}/response",
+        claims=HANNE,
+        body={"answers": LOW_WELLBEING},
+        headers={"Idempotency-Key": "retry-me-later-0001"},
+    ),
+    "opt out of reminders": lambda w: w.api.call(
+        "PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": True}
+    ),
+    "review a response": lambda w: w.api.call(
+        "POST", f"/v1/responses/{w.response_id}/review", claims=NURSE, body={"comment": "Ringet op"}
+    ),
+}
+
+
+@pytest.fixture
+def world(api: ApiClient, seeded: Any) -> World:
+    return World(api)
+
+
+def _snapshot(table: Any) -> list[dict[str, Any]]:
+    """The whole table, sorted (a Scan is fine in a test; product code never scans)."""
+    items: list[dict[str, Any]] = []
+    page: dict[str, Any] = table.scan()
+    items += page["Items"]
+    while "LastEvaluatedKey" in page:
+        page = table.scan(ExclusiveStartKey=page["LastEvaluatedKey"])
+        items += page["Items"]
+    return sorted(items, key=lambda i: (i["PK"], i["SK"]))
+
+
+@pytest.fixture
+def refuse_writes(seeded: Any) -> Iterator[Callable[[Refusal], list[str]]]:
+    """Make every write on the data table fail with a refusal; returns the operations refused so far."""
+    events = seeded.meta.client.meta.events
+    refused: list[str] = []
+    handlers = []
+
+    def install(refusal: Refusal) -> list[str]:
+        def refuse(model: Any, **_: Any) -> None:
+            refused.append(model.name)
+            error = refusal.transaction if model.name == "TransactWriteItems" else refusal.single
+            raise ClientError(error, model.name)  # type: ignore[arg-type]
+
+        for operation in WRITES:
+            events.register(f"before-call.dynamodb.{operation}", refuse)
+            handlers.append((f"before-call.dynamodb.{operation}", refuse))
+        return refused
+
+    yield install
+    for event, handler in handlers:
+        events.unregister(event, handler)
+
+
+def test_the_write_paths_are_every_route_that_writes() -> None:
+    changing = {(m, p) for name in HTTP_FUNCTIONS for m, p in http_routes(name) if m != "GET"}
+    # Reads that take a body (a CPR number, answers to score) and write nothing but the audit.
+    reads = {
+        ("POST", "/v1/citizens/search"),
+        ("POST", "/v1/questionnaires/{questionnaire_id}/versions/{version}/preview-score"),
+    }
+
+    assert len(WRITE_PATHS) == len(changing - reads) == 15
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=lambda r: r.name)
+@pytest.mark.parametrize("path", WRITE_PATHS, ids=str)
+def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_written(
+    world: World, seeded: Any, refuse_writes: Callable[[Refusal], list[str]], path: str, refusal: Refusal
+) -> None:
+    before = _snapshot(seeded)
+    refused = refuse_writes(refusal)
+
+    result = WRITE_PATHS[path](world)
+
+    assert refused, f"{path} wrote nothing, so the refusal was never tried"
+    assert result.status in refusal.statuses, result.body
+    problem = result.problem
+    assert problem["status"] == result.status and problem["detail"]
+    if result.status == 503:
+        assert result.headers["Retry-After"] == "1"
+        assert "prøv igen" in problem["detail"] and "retry" in problem["detail"]
+    else:
+        assert problem["title"] in ("Conflict", "Precondition failed")
+    assert _snapshot(seeded) == before
