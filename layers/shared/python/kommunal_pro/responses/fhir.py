@@ -38,7 +38,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from kommunal_pro.assignments.schedule import COPENHAGEN
-from kommunal_pro.questionnaires.fhir import DEFAULT_BASE_URL, questionnaire_url
+from kommunal_pro.questionnaires.fhir.exporter import questionnaire_url
+from kommunal_pro.questionnaires.fhir.policy import DEFAULT_BASE_URL
 from kommunal_pro.questionnaires.model import Answers, Item, ItemType, QuestionnaireDefinition, Scalar
 from kommunal_pro.questionnaires.scoring import ScaleResult
 from kommunal_pro.responses.models import StoredResponse
