@@ -13,14 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kommunal_pro.errors import InvalidInput
-from kommunal_pro.questionnaires.fhir import (
-    ORDINAL_VALUE,
-    SCORING_EXTENSION,
-    TRANSLATION,
-    ImportResult,
-    export_questionnaire,
-    import_questionnaire,
-)
+from kommunal_pro.questionnaires.fhir.exporter import export_questionnaire
+from kommunal_pro.questionnaires.fhir.importer import ImportResult, import_questionnaire
+from kommunal_pro.questionnaires.fhir.policy import ORDINAL_VALUE, SCORING_EXTENSION, TRANSLATION
 from kommunal_pro.questionnaires.model import (
     AnswerOption,
     Band,

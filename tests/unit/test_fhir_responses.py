@@ -11,7 +11,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from kommunal_pro.cpr import CPR_IN_TEXT
 from kommunal_pro.questionnaires.answers import validate_submission
-from kommunal_pro.questionnaires.fhir import export_questionnaire
+from kommunal_pro.questionnaires.fhir.exporter import export_questionnaire
 from kommunal_pro.questionnaires.instruments import standard_instruments
 from kommunal_pro.questionnaires.model import (
     AnswerOption,

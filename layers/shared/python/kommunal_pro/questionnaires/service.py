@@ -14,7 +14,8 @@ from kommunal_pro.auth import Principal
 from kommunal_pro.errors import Forbidden, NotFound, PreconditionFailed
 from kommunal_pro.questionnaires import versions as lifecycle
 from kommunal_pro.questionnaires.answers import check_answer_shapes
-from kommunal_pro.questionnaires.fhir import export_questionnaire, import_questionnaire
+from kommunal_pro.questionnaires.fhir.exporter import export_questionnaire
+from kommunal_pro.questionnaires.fhir.importer import import_questionnaire
 from kommunal_pro.questionnaires.instruments import standard_instruments
 from kommunal_pro.questionnaires.model import Answers, QuestionnaireDefinition
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository

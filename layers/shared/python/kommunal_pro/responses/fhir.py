@@ -38,7 +38,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from kommunal_pro.clock import COPENHAGEN
-from kommunal_pro.questionnaires.fhir import DEFAULT_BASE_URL, questionnaire_url
+from kommunal_pro.questionnaires.fhir.elements import FhirJson, compact, fhir_number
+from kommunal_pro.questionnaires.fhir.exporter import questionnaire_url
+from kommunal_pro.questionnaires.fhir.policy import DEFAULT_BASE_URL
 from kommunal_pro.questionnaires.model import Answers, Item, ItemType, QuestionnaireDefinition, Scalar
 from kommunal_pro.questionnaires.scoring import ScaleResult
 from kommunal_pro.responses.models import StoredResponse
@@ -63,16 +65,16 @@ _VALUE_KEYS = {
 
 def export_response(
     response: StoredResponse, definition: QuestionnaireDefinition, *, base_url: str = DEFAULT_BASE_URL
-) -> dict:
+) -> FhirJson:
     """The response as FHIR R4 QuestionnaireResponse JSON; `definition` is the version it answers."""
     ref = response.questionnaire
-    extensions: list[dict[str, Any]] = []
+    extensions: list[FhirJson] = []
     if response.note:
         extensions.append({"url": CITIZEN_NOTE_EXTENSION, "valueString": response.note})
     extensions.append({"url": WANTS_CONTACT_EXTENSION, "valueBoolean": response.wants_contact})
     extensions += [_scale_extension(scale) for scale in response.scores.scales]
     items = (_export_item(item, response.answers) for item in definition.items)
-    return _compact(
+    return compact(
         {
             "resourceType": "QuestionnaireResponse",
             "id": response.id,
@@ -90,7 +92,7 @@ def export_response(
     )
 
 
-def _export_item(item: Item, answers: Answers) -> dict | None:
+def _export_item(item: Item, answers: Answers) -> FhirJson | None:
     """The item with its answers and answered descendants, or None when nothing in it is answered."""
     if item.type is ItemType.DISPLAY:
         return None
@@ -98,7 +100,7 @@ def _export_item(item: Item, answers: Answers) -> dict | None:
     values = answers.get(item.link_id, []) if item.is_question else []
     if not values and not children:
         return None
-    exported: dict[str, Any] = {"linkId": item.link_id}
+    exported: FhirJson = {"linkId": item.link_id}
     if item.text is not None:
         exported["text"] = item.text.da
     if values:
@@ -110,14 +112,14 @@ def _export_item(item: Item, answers: Answers) -> dict | None:
     return exported
 
 
-def _answer(item: Item, value: Scalar) -> dict[str, Any]:
+def _answer(item: Item, value: Scalar) -> FhirJson:
     key = _VALUE_KEYS[item.type]
     converted: Any
     match item.type:
         case ItemType.CHOICE:
             option = item.option(str(value))
             converted = (
-                _compact({"system": option.system, "code": option.code, "display": option.display.da})
+                compact({"system": option.system, "code": option.code, "display": option.display.da})
                 if option is not None
                 else {"code": str(value)}
             )
@@ -135,25 +137,17 @@ def _answer(item: Item, value: Scalar) -> dict[str, Any]:
     return {key: converted}
 
 
-def _scale_extension(scale: ScaleResult) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [
+def _scale_extension(scale: ScaleResult) -> FhirJson:
+    parts: list[FhirJson] = [
         {"url": "scale", "valueCode": scale.id},
         {"url": "name", "valueString": scale.name.da},
     ]
     if scale.value is not None:
-        parts.append({"url": "value", "valueDecimal": _number(scale.value)})
+        parts.append({"url": "value", "valueDecimal": fhir_number(scale.value)})
     if scale.band is not None:
         parts.append({"url": "band", "valueString": scale.band.da})
     return {"url": SCALE_VALUE_EXTENSION, "extension": parts}
 
 
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
 def _instant(moment: datetime) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
-
-
-def _compact(element: dict) -> dict:
-    return {key: value for key, value in element.items() if value is not None and value != [] and value != {}}
