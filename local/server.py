@@ -68,7 +68,9 @@ class LocalApi:
         self._token_secret = token_secret
         self._lock = threading.Lock()
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: str | None) -> tuple[int, dict, bytes]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: str | None
+    ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(raw_path)
         if method == "GET" and url.path == "/openapi.json":
             return 200, {"Content-Type": "application/json"}, self.openapi
@@ -111,7 +113,7 @@ class LocalApi:
             return None
 
 
-def _gateway_error(status: HTTPStatus, message: str) -> tuple[int, dict, bytes]:
+def _gateway_error(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
     return status.value, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
 
 

@@ -3,6 +3,8 @@
 Invoke it by hand with {"now": "<ISO 8601 with offset>"} to judge positions as of another time (a catch-up).
 """
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kommunal_pro.clock import parse_instant
@@ -14,7 +16,7 @@ from kommunal_pro.orgsync.sync import default_sync
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     if not settings.org_sync_bucket:
         raise RuntimeError("ORG_SYNC_BUCKET is not set")

@@ -40,7 +40,7 @@ CHANGED_MEANWHILE = Conflict(
     "Data blev ændret imens; hent dem igen og prøv igen (the data changed meanwhile; fetch and retry)"
 )
 BUSY = ServiceBusy("Systemet er optaget lige nu; prøv igen om et øjeblik (the service is busy; retry in a moment)")
-Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response]], Response]
+Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response[Any]]], Response[Any]]
 # The `cursor` query parameter of every paged list route.
 CursorQuery = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
 
@@ -74,12 +74,12 @@ def _cors() -> CORSConfig | None:
     )
 
 
-def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
+def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point: check the body and authenticate before routing and validation, then resolve."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             _check_body(event)
             app.append_context(principal=principal_from_event(event))
@@ -107,7 +107,7 @@ def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> Middleware:
     """Route middleware: the caller holds one of `roles` and `tenants()` finds their municipality enabled."""
     accepted = frozenset(roles)
 
-    def check_roles(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+    def check_roles(app: APIGatewayRestResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
         principal = current_principal(app)
         principal.require_role(accepted)
         tenants().ensure_enabled(principal)
@@ -117,18 +117,19 @@ def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> Middleware:
 
 
 def current_principal(app: APIGatewayRestResolver) -> Principal:
-    return app.context["principal"]
+    principal: Principal = app.context["principal"]
+    return principal
 
 
 def json_response(
     body: BaseModel | dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+) -> Response[Any]:
     """A JSON response; Powertools validates it against the route's declared response model."""
     payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
     return Response(status_code=status, content_type="application/json", body=payload, headers=headers or {})
 
 
-def problem_response(problem: Problem) -> Response:
+def problem_response(problem: Problem) -> Response[Any]:
     if problem.status >= 500:
         logger.error("request failed", extra={"problem": problem.title})
     headers = {"Retry-After": str(problem.retry_after)} if problem.retry_after is not None else {}
@@ -140,7 +141,7 @@ def problem_response(problem: Problem) -> Response:
     )
 
 
-def _check_body(event: dict) -> None:
+def _check_body(event: dict[str, Any]) -> None:
     body = event.get("body")
     if not body:
         return
@@ -153,7 +154,7 @@ def _check_body(event: dict) -> None:
         raise UnsupportedMediaType("Send JSON med Content-Type: application/json (send the body as application/json)")
 
 
-def _invalid_request(error: RequestValidationError) -> Response:
+def _invalid_request(error: RequestValidationError) -> Response[Any]:
     errors = [
         {
             "location": ".".join(str(part) for part in e.get("loc", ())),
@@ -169,7 +170,7 @@ def _invalid_request(error: RequestValidationError) -> Response:
     )
 
 
-def _unexpected(error: Exception) -> Response:
+def _unexpected(error: Exception) -> Response[Any]:
     logger.exception("unexpected error")
     return problem_response(
         Problem(

@@ -20,7 +20,8 @@ from kommunal_pro.cpr import Cpr
 @lru_cache(maxsize=1)
 def _hash_key() -> bytes:
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=get_settings().cpr_hash_key_secret_id)
-    return secret["SecretString"].encode()
+    key: str = secret["SecretString"]
+    return key.encode()
 
 
 @lru_cache(maxsize=1)

@@ -62,7 +62,7 @@ class S3Store:
     def read_text(self, name: str) -> str:
         key = posixpath.join(self._prefix, name)
         try:
-            body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            body: bytes = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "NoSuchKey":
                 raise MissingSourceFile(f"s3://{self._bucket}/{key} is missing") from None

@@ -177,7 +177,8 @@ def _unique(rows: Rows[RecordT]) -> dict[str, tuple[int, RecordT]]:
 
 
 def _ref(record: SourceRecord) -> str:
-    return getattr(record, record.ref_field)
+    ref: str = getattr(record, record.ref_field)
+    return ref
 
 
 def _check_org_units(rows: Rows[OrgUnit], municipalities: set[str]) -> dict[str, OrgUnit]:

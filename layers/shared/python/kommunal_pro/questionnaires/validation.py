@@ -20,6 +20,7 @@ from kommunal_pro.questionnaires.model import (
     ItemType,
     Operator,
     QuestionnaireDefinition,
+    Scale,
     ScaleMethod,
 )
 from kommunal_pro.questionnaires.scoring import scale_range
@@ -233,7 +234,7 @@ def _flag_problems(
 
 
 def _rule_problems(
-    rule: FlagRule, scales: dict, by_id: dict[str, Item], definition: QuestionnaireDefinition
+    rule: FlagRule, scales: dict[str, Scale], by_id: dict[str, Item], definition: QuestionnaireDefinition
 ) -> Iterator[Problem]:
     where = f"flag rule {rule.id}"
     low, high = _bounds(rule)

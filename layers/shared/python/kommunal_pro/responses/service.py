@@ -16,6 +16,7 @@ from kommunal_pro.citizens.service import CitizenService, default_citizen_servic
 from kommunal_pro.clock import utc_now
 from kommunal_pro.errors import BadRequest, Conflict, InvalidInput, NotFound
 from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
+from kommunal_pro.questionnaires.model import Answers
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.scoring import ScoreResult, score
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion, VersionRef
@@ -78,7 +79,7 @@ class CitizenResponseService:
             draft=self._responses.draft(record.municipality, record.id, task.id),
         )
 
-    def save_draft(self, principal: Principal, task_id: str, answers: dict) -> Draft:
+    def save_draft(self, principal: Principal, task_id: str, answers: Answers) -> Draft:
         """Partial answers, checked for shape only, so the citizen can continue later or elsewhere."""
         record, task = self._own_task(principal, task_id)
         self._require_answerable(task)
