@@ -20,7 +20,17 @@ from botocore.exceptions import ClientError
 
 from functions import HTTP_FUNCTIONS, http_routes
 from kommunal_pro.auth import Role
+from kommunal_pro.notifications.repository import NotificationRepository
+from kommunal_pro.organisations.units import UnitRepository
+from kommunal_pro.storage.table import Contention
+from local import jobs
+from local.orgsync import sync_folder
 from tests.integration.test_questionnaires import SLEEP
+from tests.integration.test_reminders import OPENS
+from tests.integration.test_reminders import _assign as _assign_reminded
+from tests.integration.test_reminders import _register as _register_reminded
+from tests.org_data import AARHUS
+from tests.org_data import NOW as ORG_NOW
 from tests.support import UNIT, ApiClient, Result, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
@@ -207,27 +217,33 @@ def _snapshot(table: Any) -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: (i["PK"], i["SK"]))
 
 
-@pytest.fixture
-def refuse_writes(seeded: Any) -> Iterator[Callable[[Refusal], list[str]]]:
-    """Make every write on the data table fail with a refusal; returns the operations refused so far."""
-    events = seeded.meta.client.meta.events
-    refused: list[str] = []
-    handlers = []
+class Refuser:
+    """Makes every write on the data table's client fail with a refusal, until lifted."""
 
-    def install(refusal: Refusal) -> list[str]:
-        def refuse(model: Any, **_: Any) -> None:
-            refused.append(model.name)
+    def __init__(self, table: Any) -> None:
+        self._events = table.meta.client.meta.events
+        self.refused: list[str] = []
+
+    def refuse(self, refusal: Refusal) -> None:
+        def handler(model: Any, **_: Any) -> None:
+            self.refused.append(model.name)
             error = refusal.transaction if model.name == "TransactWriteItems" else refusal.single
             raise ClientError(error, model.name)  # type: ignore[arg-type]
 
+        self._handler = handler
         for operation in WRITES:
-            events.register(f"before-call.dynamodb.{operation}", refuse)
-            handlers.append((f"before-call.dynamodb.{operation}", refuse))
-        return refused
+            self._events.register(f"before-call.dynamodb.{operation}", handler, unique_id=f"refuse-{operation}")
 
-    yield install
-    for event, handler in handlers:
-        events.unregister(event, handler)
+    def lift(self) -> None:
+        for operation in WRITES:
+            self._events.unregister(f"before-call.dynamodb.{operation}", unique_id=f"refuse-{operation}")
+
+
+@pytest.fixture
+def refuser(seeded: Any) -> Iterator[Refuser]:
+    refuser = Refuser(seeded)
+    yield refuser
+    refuser.lift()
 
 
 def test_the_write_paths_are_every_route_that_writes() -> None:
@@ -244,14 +260,14 @@ def test_the_write_paths_are_every_route_that_writes() -> None:
 @pytest.mark.parametrize("refusal", REFUSALS, ids=lambda r: r.name)
 @pytest.mark.parametrize("path", WRITE_PATHS, ids=str)
 def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_written(
-    world: World, seeded: Any, refuse_writes: Callable[[Refusal], list[str]], path: str, refusal: Refusal
+    world: World, seeded: Any, refuser: Refuser, path: str, refusal: Refusal
 ) -> None:
     before = _snapshot(seeded)
-    refused = refuse_writes(refusal)
+    refuser.refuse(refusal)
 
     result = WRITE_PATHS[path](world)
 
-    assert refused, f"{path} wrote nothing, so the refusal was never tried"
+    assert refuser.refused, f"{path} wrote nothing, so the refusal was never tried"
     assert result.status in refusal.statuses, result.body
     problem = result.problem
     assert problem["status"] == result.status and problem["detail"]
@@ -261,3 +277,37 @@ def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_w
     else:
         assert problem["title"] in ("Conflict", "Precondition failed")
     assert _snapshot(seeded) == before
+
+
+THROTTLED = REFUSALS[2]
+
+
+def test_the_reminder_job_counts_a_refused_write_as_failed_and_the_next_run_sends_it_once(
+    api: ApiClient, seeded: Any, refuser: Refuser
+) -> None:
+    NotificationRepository(seeded).record_run(OPENS - timedelta(hours=1))  # it ran until an hour before
+    _assign_reminded(api, _register_reminded(api))
+    before = _snapshot(seeded)
+    refuser.refuse(THROTTLED)
+
+    failed = jobs.run_reminders_once(OPENS + timedelta(minutes=1))
+
+    assert (failed.report.due, failed.report.failed, failed.report.queued, failed.delivered) == (1, 1, 0, [])
+    assert _snapshot(seeded) == before  # no notification record, the Due entry and the run mark unmoved
+    refuser.lift()
+    retried = jobs.run_reminders_once(OPENS + timedelta(minutes=16))
+    assert [(m.notification.number, m.channel) for m in retried.delivered] == [(0, "email")]
+    assert jobs.run_reminders_once(OPENS + timedelta(minutes=31)).delivered == []
+
+
+def test_an_organisation_sync_whose_writes_are_refused_fails_and_the_next_run_applies_it_all(
+    seeded: Any, refuser: Refuser
+) -> None:
+    refuser.refuse(THROTTLED)
+    with pytest.raises(Contention):
+        sync_folder(now=ORG_NOW)
+    assert UnitRepository(seeded).units(AARHUS) == []
+
+    refuser.lift()
+    report = sync_folder(now=ORG_NOW)
+    assert not report.aborted and report.units.created == 6 and report.memberships.created == 4

@@ -111,15 +111,16 @@ class NotificationRepository:
 
     def add_to_outbox(self, message: OutboxMessage) -> None:
         ref = message.notification
-        self._table.put_item(
-            Item=to_item(
-                message,
-                PK=_pk(ref),
-                SK="OUTBOX",
-                GSI1PK=key(ref.municipality, "OUTBOX"),
-                GSI1SK=stamp(message.sent_at),
+        with storage_failures():
+            self._table.put_item(
+                Item=to_item(
+                    message,
+                    PK=_pk(ref),
+                    SK="OUTBOX",
+                    GSI1PK=key(ref.municipality, "OUTBOX"),
+                    GSI1SK=stamp(message.sent_at),
+                )
             )
-        )
 
     def last_run(self) -> datetime | None:
         item = self._table.get_item(Key=_LAST_RUN, ConsistentRead=True).get("Item")

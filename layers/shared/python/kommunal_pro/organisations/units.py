@@ -19,7 +19,7 @@ from pydantic import Field
 from kommunal_pro.auth import Principal
 from kommunal_pro.models import ApiModel
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, Index, key
-from kommunal_pro.storage.table import data_table, from_item, query_all, to_item
+from kommunal_pro.storage.table import data_table, from_item, query_all, storage_failures, to_item
 from kommunal_pro.tenancy import Tenant
 
 UNIT = "UNIT"
@@ -99,7 +99,7 @@ class UnitRepository:
 
     def write(self, units: list[Unit], memberships: list[StaffMembership], removed: list[StaffMembership]) -> None:
         """Store units and memberships and delete removed memberships, in batches."""
-        with self._table.batch_writer() as batch:
+        with storage_failures(), self._table.batch_writer() as batch:
             for unit in units:
                 batch.put_item(Item=_unit_item(unit))
             for membership in memberships:

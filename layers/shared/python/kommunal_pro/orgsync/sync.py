@@ -47,7 +47,7 @@ from kommunal_pro.orgsync.source import (
 from kommunal_pro.responses.repository import ResponseRepository
 from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import PK, key
-from kommunal_pro.storage.table import data_table, from_item, to_item
+from kommunal_pro.storage.table import data_table, from_item, storage_failures, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 ABORTED_METRIC = "OrgSyncAborted"
@@ -389,7 +389,9 @@ class SyncRunRepository:
         self._table = table
 
     def add(self, report: SyncReport) -> None:
-        self._table.put_item(Item=to_item(report, PK=_RUNS, SK=report.started_at.isoformat(timespec="microseconds")))
+        sort = report.started_at.isoformat(timespec="microseconds")
+        with storage_failures():
+            self._table.put_item(Item=to_item(report, PK=_RUNS, SK=sort))
 
     def newest_first(self, cursor: str | None, limit: int = SYNC_RUNS_PAGE) -> Page[SyncReport]:
         """The runs' reports, newest first: what operations check after a night (DESIGN §6.11)."""
