@@ -24,7 +24,25 @@ class Result:
     @property
     def problem(self) -> dict[str, Any]:
         assert self.headers.get("Content-Type") == "application/problem+json", self.headers
-        return self.body
+        return as_object(self.body)
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """`value`, parsed JSON, as the object it must be (the test fails if it is anything else)."""
+    assert isinstance(value, dict), value
+    return value
+
+
+def as_objects(value: object) -> list[dict[str, Any]]:
+    """`value`, parsed JSON, as the list of objects it must be."""
+    assert isinstance(value, list) and all(isinstance(item, dict) for item in value), value
+    return value
+
+
+def as_str(value: object) -> str:
+    """`value`, parsed JSON, as the string it must be."""
+    assert isinstance(value, str), value
+    return value
 
 
 @cache
