@@ -13,6 +13,7 @@ from local.apigateway import LocalLambdaContext, proxy_event
 from local.seed import DEMO_UNIT
 from local.server import Route, build_routes
 from local.tokens import citizen_claims, dev_claims
+from tests.json_values import as_object
 
 
 @dataclass
@@ -25,24 +26,6 @@ class Result:
     def problem(self) -> dict[str, Any]:
         assert self.headers.get("Content-Type") == "application/problem+json", self.headers
         return as_object(self.body)
-
-
-def as_object(value: object) -> dict[str, Any]:
-    """`value`, parsed JSON, as the object it must be (the test fails if it is anything else)."""
-    assert isinstance(value, dict), value
-    return value
-
-
-def as_objects(value: object) -> list[dict[str, Any]]:
-    """`value`, parsed JSON, as the list of objects it must be."""
-    assert isinstance(value, list) and all(isinstance(item, dict) for item in value), value
-    return value
-
-
-def as_str(value: object) -> str:
-    """`value`, parsed JSON, as the string it must be."""
-    assert isinstance(value, str), value
-    return value
 
 
 @cache

@@ -4,6 +4,7 @@ environment has in the same way: request validation, problem+json gateway errors
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -19,12 +20,12 @@ pytestmark = pytest.mark.xdist_group("infra")
 SELF_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 
 
-def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _only(resources: Mapping[str, Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]]:
     assert len(resources) == 1, sorted(resources)
     return next(iter(resources.items()))
 
 
-def _our_functions(synthesised: Synthesised) -> dict[str, Any]:
+def _our_functions(synthesised: Synthesised) -> Mapping[str, Mapping[str, Any]]:
     """Our functions (not CDK's own providers): Python, with their own log group."""
     return synthesised.find("AWS::Lambda::Function", {"Runtime": "python3.12"})
 

@@ -22,7 +22,8 @@ from kommunal_pro.responses.models import Submission
 from kommunal_pro.responses.repository import ResponseRepository
 from kommunal_pro.responses.service import CitizenResponseService
 from local.apigateway import proxy_event
-from tests.support import UNIT, ApiClient, Result, as_object, as_str, change_municipality, citizen, staff
+from tests.json_values import as_object, as_str
+from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 HANNE_CPR = "070365-4286"

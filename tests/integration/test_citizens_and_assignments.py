@@ -11,7 +11,8 @@ import pytest
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.storage.schema import PK, SK
-from tests.support import UNIT, ApiClient, Result, as_object, change_municipality, staff
+from tests.json_values import as_object
+from tests.support import UNIT, ApiClient, Result, change_municipality, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 KBH_NURSE = staff(Role.EMPLOYEE, "0101")

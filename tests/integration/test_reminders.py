@@ -34,7 +34,8 @@ from kommunal_pro.notifications.timeline import PlannedMessage
 from kommunal_pro.storage.schema import GSI1, PK, SK
 from local import jobs, reminders
 from local.apigateway import LocalLambdaContext
-from tests.support import UNIT, ApiClient, as_object, as_str, change_municipality, citizen, staff
+from tests.json_values import as_object, as_str
+from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 HANNE_CPR, ANDERS_CPR = "070365-4286", "120455-1238"

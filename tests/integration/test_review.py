@@ -18,7 +18,8 @@ from kommunal_pro.models import utc_now
 from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
 from kommunal_pro.storage.table import data_table
-from tests.support import UNIT, ApiClient, Result, as_objects, as_str, change_municipality, citizen, staff
+from tests.json_values import as_objects, as_str
+from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
 OTHER_UNIT_NURSE = staff(Role.EMPLOYEE, "0751", subject="nurse-syd", units=["sundhedscenter-syd"])
@@ -344,7 +345,7 @@ def test_synced_unit_membership_decides_over_the_token_claim(clinic: Clinic) -> 
         municipality="0751", subject="fk-user-7", unit_id=UNIT, positions=["Sygeplejerske"], updated_at=utc_now()
     )
     UnitRepository(data_table()).write([], [membership], [])
-    empty = {"unitId": UNIT, "responses": [], "overdueTasks": [], "nextCursor": None}
+    empty: dict[str, Any] = {"unitId": UNIT, "responses": [], "overdueTasks": [], "nextCursor": None}
     listed = _worklist(clinic.api, claims=unlisted_nurse)
     assert (listed.status, listed.body) == (200, empty)
     moved_on = staff(Role.EMPLOYEE, "0751", subject="fk-user-7", units=["sundhedscenter-syd"])
