@@ -26,7 +26,7 @@ run: $(STAMP)                    ## the whole system locally: API, embedded Dyna
 
 test: $(STAMP)                   ## lint, type check and every test: unit, integration, infra, e2e
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/shared/python functions local
+	$(BIN)/mypy layers/shared/python functions local infra tests
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 unit: $(STAMP)
@@ -48,7 +48,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy layers/shared/python functions local
+	$(BIN)/mypy layers/shared/python functions local infra tests
 
 token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICIPALITY=0751 (citizen: CPR=...)
 	@$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751) \

@@ -27,7 +27,10 @@ def stack_name(env_name: str) -> str:
 
 def cdk_json_context() -> dict[str, Any]:
     """cdk.json's context. The CDK CLI passes it to the app itself; this makes the app work without the CLI."""
-    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    context = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    if not isinstance(context, dict):
+        raise ConfigError("the 'context' of cdk.json must be an object")
+    return context
 
 
 def build_app(env_name: str | None = None, *, outdir: str | None = None, bundle: bool = True) -> App:

@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from kommunal_pro.auth import Role
 
@@ -338,6 +339,6 @@ def load_config(scope: IConstruct | Node) -> EnvironmentConfig:
         raise ConfigError(f"invalid settings for environment {name!r} in cdk.json: {problems}") from None
 
 
-def _problem(error: dict) -> str:
+def _problem(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else error["msg"]

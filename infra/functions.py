@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions import EntryPoint
+from infra.cfn import default_child
 from infra.config import EnvironmentConfig
 from infra.cpr import CprProtection
 from infra.layer import ARCHITECTURE, ROOT, RUNTIME
@@ -118,7 +119,7 @@ class ObservedFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency or config.reserved_concurrency,
             environment=dict(environment or {}),
         )
-        cfn_function = self.function.node.default_child
+        cfn_function = default_child(self.function, lambda_.CfnFunction)
         acknowledge(
             cfn_function,
             "Python 3.12 is pinned: the shared layer's wheels are built for it (infra/layer.py); a newer "
@@ -146,7 +147,12 @@ class ObservedFunction(Construct):
 
     def acknowledge_synchronous(self, reason: str) -> None:
         """A function only ever invoked synchronously: a dead-letter queue would never receive anything."""
-        acknowledge(self.function.node.default_child, reason, "HIPAA.Security-LambdaDLQ", "Serverless-LambdaDLQ")
+        acknowledge(
+            default_child(self.function, lambda_.CfnFunction),
+            reason,
+            "HIPAA.Security-LambdaDLQ",
+            "Serverless-LambdaDLQ",
+        )
 
 
 class AppFunction(ObservedFunction):

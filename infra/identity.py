@@ -23,6 +23,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.cfn import default_child
 from infra.config import EnvironmentConfig, OidcProvider, SamlProvider
 from infra.functions import ObservedFunction
 from infra.layer import ROOT
@@ -164,7 +165,7 @@ class Federation(Construct):
         self,
         construct_id: str,
         pool: cognito.UserPool,
-        provider: cognito.UserPoolIdentityProviderBase | None,
+        provider: cognito.IUserPoolIdentityProvider | None,
         *,
         custom_attributes: list[str],
         mapped: dict[str, str],
@@ -217,7 +218,7 @@ class Federation(Construct):
         if provider:
             client.node.add_dependency(provider)
             # Refresh tokens only: no password or SRP sign-in, so no token carries the self-service admin scope.
-            client.node.default_child.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+            default_child(client, cognito.CfnUserPoolClient).explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
         return client
 
     def _trigger(self, construct_id: str, pool: cognito.UserPool, *, label: str, **environment: str) -> None:

@@ -11,11 +11,20 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
+from aws_cdk import (
+    AssetHashType,
+    BundlingFileAccess,
+    BundlingOptions,
+    BundlingOutput,
+    DockerImage,
+    DockerVolume,
+    ILocalBundling,
+)
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -48,8 +57,27 @@ class LocalLayerBundling:
             "--target", str(target), *self._requirements,
         ]  # fmt: skip
 
-    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
-        """Called by CDK instead of Docker bundling; `options` (the Docker settings) are not needed."""
+    def try_bundle(
+        self,
+        output_dir: str,
+        *,
+        # The Docker bundling options, which jsii passes as keywords (ILocalBundling's signature); none is needed.
+        image: DockerImage,
+        bundling_file_access: BundlingFileAccess | None = None,
+        command: Sequence[str] | None = None,
+        entrypoint: Sequence[str] | None = None,
+        environment: Mapping[str, str] | None = None,
+        local: ILocalBundling | None = None,
+        network: str | None = None,
+        output_type: BundlingOutput | None = None,
+        platform: str | None = None,
+        security_opt: str | None = None,
+        user: str | None = None,
+        volumes: Sequence[DockerVolume | dict[str, Any]] | None = None,
+        volumes_from: Sequence[str] | None = None,
+        working_directory: str | None = None,
+    ) -> bool:
+        """Called by CDK instead of Docker bundling."""
         target = Path(output_dir) / "python"
         subprocess.run(self.pip_command(target), check=True)  # noqa: S603 - a fixed argument list, no shell
         shutil.copytree(PACKAGE, target / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

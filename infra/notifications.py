@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.cfn import default_child
 from infra.config import EnvironmentConfig
 from infra.functions import ObservedFunction
 from infra.nag import acknowledge
@@ -62,7 +63,7 @@ class NotificationQueue(Construct):
             retention_period=DEAD_LETTER_RETENTION,
         )
         acknowledge(
-            self.dead_letters.node.default_child,
+            default_child(self.dead_letters, sqs.CfnQueue),
             "This queue is itself the notification queue's dead-letter queue: what lands here waits for an "
             "operator to fix the cause and redrive it (alarmed at one message), so it has none of its own.",
             "Serverless-SQSRedrivePolicy",
@@ -105,7 +106,7 @@ class NotificationQueue(Construct):
             max_concurrency=max_concurrency,
         )
         acknowledge(
-            mapping.node.default_child,
+            default_child(mapping, lambda_.CfnEventSourceMapping),
             "Lambda supports on-failure destinations for stream and Kafka sources, not for SQS: a message that "
             f"fails {MAX_RECEIVE_COUNT} times moves to the queue's own dead-letter queue, which is alarmed.",
             "Serverless-LambdaEventSourceMappingDestination",

@@ -228,7 +228,8 @@ class Operations(Construct):
         )
 
     def _add_row(self, *widgets: cloudwatch.IWidget) -> None:
-        self.dashboard.add_widgets(cloudwatch.Row(*widgets))
+        # One call of add_widgets is one row, left to right (it wraps several widgets in a cloudwatch.Row).
+        self.dashboard.add_widgets(*widgets)
 
     def _graph(self, title: str, metric: cloudwatch.IMetric) -> None:
         """Add `metric` as a line to the graph titled `title`, creating the graph (a dashboard row) on first use."""

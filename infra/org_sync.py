@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.cfn import default_child
 from infra.config import EnvironmentConfig
 from infra.functions import ObservedFunction
 from infra.nag import acknowledge
@@ -61,7 +62,7 @@ class OrgSyncFiles(Construct):
             ],
             removal_policy=config.removal_policy,
         )
-        access_logs = self.access_logs.node.default_child
+        access_logs = default_child(self.access_logs, s3.CfnBucket)
         acknowledge(
             access_logs,
             "This bucket receives the files bucket's server access logs: S3 delivers access logs only to a "
@@ -96,7 +97,9 @@ class OrgSyncFiles(Construct):
             ],
             removal_policy=config.removal_policy,
         )
-        acknowledge(self.bucket.node.default_child, _FILES_NOT_REPLICATED, "HIPAA.Security-S3BucketReplicationEnabled")
+        acknowledge(
+            default_child(self.bucket, s3.CfnBucket), _FILES_NOT_REPLICATED, "HIPAA.Security-S3BucketReplicationEnabled"
+        )
 
     @property
     def prefix(self) -> str:
@@ -106,7 +109,9 @@ class OrgSyncFiles(Construct):
         """Let `function` read the files under the prefix (and decrypt them), and list the bucket: without
         s3:ListBucket S3 answers a missing file with AccessDenied instead of NoSuchKey, and the sync would fail
         instead of reporting the run as aborted (OrgSyncAborted, alarmed)."""
-        region = Stack.of(self).region
+        stack = Stack.of(self)
+        region = stack.region
+        bucket_id = stack.get_logical_id(default_child(self.bucket, s3.CfnBucket))
         objects = self.bucket.arn_for_objects(f"{ORG_SYNC_PREFIX}/*")
         function.policy.add_statements(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]),
@@ -121,6 +126,5 @@ class OrgSyncFiles(Construct):
             function.policy,
             "The sync reads whichever files the exporter wrote under its prefix: object keys below the prefix, "
             "in the one bucket made for these files.",
-            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.bucket.node.default_child)}.Arn>"
-            f"/{ORG_SYNC_PREFIX}/*]",
+            f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{ORG_SYNC_PREFIX}/*]",
         )

@@ -20,6 +20,7 @@ from constructs import Construct
 from functions import EntryPoint, entry_point, http_routes
 from infra.api import Api, body_routes
 from infra.backup import TableBackup
+from infra.cfn import default_child
 from infra.config import EnvironmentConfig
 from infra.cpr import CprProtection
 from infra.functions import READ_WRITE, TRANSACTIONAL, AppFunction, Platform
@@ -172,7 +173,7 @@ class KommunalProStack(Stack):
             retention_period=DEAD_LETTER_RETENTION,
         )
         acknowledge(
-            dead_letters.node.default_child,
+            default_child(dead_letters, sqs.CfnQueue),
             "This queue is itself the job's dead-letter queue: what lands here waits for an operator (alarmed "
             "at one message), so it has no dead-letter queue of its own.",
             "Serverless-SQSRedrivePolicy",

@@ -13,6 +13,7 @@ from local.apigateway import LocalLambdaContext, proxy_event
 from local.seed import DEMO_UNIT
 from local.server import Route, build_routes
 from local.tokens import citizen_claims, dev_claims
+from tests.json_values import as_object
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Result:
     @property
     def problem(self) -> dict[str, Any]:
         assert self.headers.get("Content-Type") == "application/problem+json", self.headers
-        return self.body
+        return as_object(self.body)
 
 
 @cache

@@ -58,21 +58,28 @@ def test_import_score_preview_publish_export_retire() -> None:
 
         options = {item["linkId"]: item["options"] for group in definition["items"] for item in group.get("items", [])}
         highest = {link_id: [max(opts, key=lambda o: o["score"])["code"]] for link_id, opts in options.items()}
-        preview = requests.post(
+        previewed = requests.post(
             f"{base}/v1/questionnaires/{qid}/versions/1/preview-score",
             headers=admin,
             json={"answers": highest},
             timeout=10,
-        ).json()
+        )
+        assert previewed.status_code == 200, previewed.text
+        preview = previewed.json()
         assert preview["scales"][0]["value"] == 21 and preview["level"] == "red"
+        assert [f["ruleId"] for f in preview["flags"]] == ["svaer"]
 
         published = requests.post(f"{base}/v1/questionnaires/{qid}/publish", headers=admin, timeout=10)
-        assert published.json()["status"] == "active"
+        assert published.status_code == 200, published.text
+        assert (published.json()["version"], published.json()["status"]) == (1, "active")
         exported = requests.get(
             f"{base}/v1/questionnaires/{qid}/versions/1/fhir", headers=auth_header(Role.EMPLOYEE), timeout=10
         )
+        assert exported.status_code == 200, exported.text
         questionnaire = Questionnaire.model_validate(exported.json())
         assert questionnaire.status == "active" and questionnaire.version == "1"
 
         retired = requests.post(f"{base}/v1/questionnaires/{qid}/retire", headers=admin, timeout=10)
+        assert retired.status_code == 200, retired.text
+        assert (retired.json()["version"], retired.json()["status"]) == (1, "retired")
         assert retired.json()["questionnaire"]["status"] == "retired"

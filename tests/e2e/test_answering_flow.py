@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -38,7 +39,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
         assert tasks_before == []
 
         an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
-        weekly = {
+        weekly: dict[str, Any] = {
             "kind": "recurring",
             "firstOpensAt": an_hour_ago,
             "every": 1,
@@ -52,7 +53,9 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             timeout=10,
             json={"questionnaireId": "who-5", "unitId": "sundhedscenter-nord", "schedule": weekly},
         )
-        assert assigned.status_code == 201 and len(assigned.json()["tasks"]) == 8
+        assert assigned.status_code == 201, assigned.text
+        assert assigned.json()["questionnaire"] == {"tenant": "national", "questionnaireId": "who-5", "version": 1}
+        assert [t["status"] for t in assigned.json()["tasks"]] == ["open"] + ["scheduled"] * 7
 
         (open_task, *_) = requests.get(f"{base}/v1/me/tasks", headers=citizen, timeout=10).json()
         assert open_task["status"] == "open"
@@ -72,7 +75,7 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             timeout=10,
             json={"answers": answers, "note": "Bedre søvn"},
         )
-        assert again.json()["responseId"] == receipt.json()["responseId"]
+        assert again.status_code == 201 and again.json() == receipt.json()
 
         # Issue 5: the nurse prepares the conversation; the citizen sees who looked.
         worklist = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
@@ -86,7 +89,8 @@ def test_register_assign_weekly_answer_and_see_the_score() -> None:
             timeout=10,
             json={"comment": "Ringet op"},
         )
-        assert reviewed.status_code == 200
+        assert reviewed.status_code == 200, reviewed.text
+        assert reviewed.json()["reviewed"]["comment"] == "Ringet op"
         after = requests.get(f"{base}/v1/units/sundhedscenter-nord/worklist", headers=nurse, timeout=10).json()
         assert flagged["responseId"] not in [r["responseId"] for r in after["items"]]
         access_log = requests.get(f"{base}/v1/me/access-log", headers=citizen, timeout=10).json()

@@ -23,6 +23,8 @@ from local.seed import DEMO_UNIT
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-e2e-secret-e2e-secret-e2e-secret"
+# What API Gateway's Cognito authorizer answers (and the runner, like it) before any function runs.
+UNAUTHORIZED = {"message": "Unauthorized"}
 
 
 @contextmanager
@@ -68,12 +70,11 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
         assert "/v1/municipalities/{code}" in openapi["paths"]
         assert "Kommunal PRO" in requests.get(f"{base}/docs", timeout=5).text
 
-        assert requests.get(f"{base}/v1/municipalities/0751", timeout=5).status_code == 401
+        anonymous = requests.get(f"{base}/v1/municipalities/0751", timeout=5)
+        assert (anonymous.status_code, anonymous.json()) == (401, UNAUTHORIZED)
         tampered = auth_header(Role.EMPLOYEE)["Authorization"][:-3] + "abc"
-        assert (
-            requests.get(f"{base}/v1/municipalities/0751", headers={"Authorization": tampered}, timeout=5).status_code
-            == 401
-        )
+        forged = requests.get(f"{base}/v1/municipalities/0751", headers={"Authorization": tampered}, timeout=5)
+        assert (forged.status_code, forged.json()) == (401, UNAUTHORIZED)
 
         own = requests.get(f"{base}/v1/municipalities/0751", headers=auth_header(Role.EMPLOYEE), timeout=5)
         assert own.status_code == 200 and own.json()["name"] == "Aarhus" and own.json()["enabled"] is True
@@ -88,6 +89,7 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
             timeout=5,
         )
         assert changed.status_code == 200 and changed.headers["ETag"] != own.headers["ETag"]
+        assert changed.json()["settings"]["senderName"] == "Sundhedscenter Aarhus"
         stale = requests.patch(
             f"{base}/v1/municipalities/0751",
             headers=admin | {"If-Match": own.headers["ETag"]},
@@ -95,6 +97,12 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
             timeout=5,
         )
         assert stale.status_code == 412 and stale.headers["Content-Type"] == "application/problem+json"
+        assert stale.json()["detail"] == (
+            "Kommunen er ændret af en anden siden du læste den; hent den igen "
+            "(the municipality changed since you read it; fetch it again)"
+        )
+        now = requests.get(f"{base}/v1/municipalities/0751", headers=admin, timeout=5).json()
+        assert now["settings"]["senderName"] == "Sundhedscenter Aarhus"
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
@@ -112,9 +120,10 @@ def test_a_second_start_against_the_same_dynamodb_does_not_duplicate_the_seed() 
         with running_system(endpoint) as (base, _):
             admin = auth_header(Role.NATIONAL_ADMIN)
             etag = requests.get(f"{base}/v1/municipalities/0101", headers=admin, timeout=5).headers["ETag"]
-            requests.patch(
+            enabled = requests.patch(
                 f"{base}/v1/municipalities/0101", headers=admin | {"If-Match": etag}, json={"enabled": True}, timeout=5
-            ).raise_for_status()
+            )
+            assert (enabled.status_code, enabled.json()["enabled"]) == (200, True), enabled.text
         with running_system(endpoint) as (base, process):
             listed = requests.get(
                 f"{base}/v1/municipalities", headers=auth_header(Role.NATIONAL_ADMIN), timeout=5

@@ -7,7 +7,7 @@ the nag test fails with the list of findings, while the template tests still run
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +19,7 @@ from aws_cdk.assertions import Template
 
 from infra.app import build_app, cdk_json_context, stack_name
 from infra.config import EnvironmentConfig, load_config
+from tests.json_values import as_object
 
 ENVIRONMENTS = tuple(cdk_json_context()["environments"])
 
@@ -36,7 +37,7 @@ class Synthesised:
 
     @cached_property
     def resources(self) -> dict[str, Any]:
-        return self.template.to_json()["Resources"]
+        return as_object(self.template.to_json()["Resources"])
 
     @cached_property
     def construct_paths(self) -> dict[str, str]:
@@ -45,10 +46,10 @@ class Synthesised:
         return {
             stack.resolve(element.logical_id): element.node.path.split("/", 1)[1]
             for element in stack.node.find_all()
-            if CfnResource.is_cfn_resource(element)
+            if isinstance(element, CfnResource)
         }
 
-    def find(self, type_: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+    def find(self, type_: str, props: dict[str, Any] | None = None) -> Mapping[str, Mapping[str, Any]]:
         return self.template.find_resources(type_, {"Properties": props} if props else None)
 
 
@@ -65,6 +66,7 @@ def _violations(outdir: Path) -> str:
 def _synthesise(env_name: str, outdir: Path) -> Synthesised:
     app = build_app(env_name, outdir=str(outdir), bundle=False)
     stack = app.node.find_child(stack_name(env_name))
+    assert isinstance(stack, Stack), stack
     config = load_config(app)
     try:
         app.synth()

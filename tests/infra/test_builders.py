@@ -18,6 +18,7 @@ from infra.app import BUNDLING_STACKS_CONTEXT_KEY, cdk_json_context, stack_name
 from infra.config import load_config
 from infra.stack import KommunalProStack
 from infra.storage import DataTable
+from tests.json_values import as_object
 
 pytestmark = pytest.mark.xdist_group("infra")
 
@@ -65,7 +66,7 @@ def _rule(resources: dict[str, Any], function_id: str) -> dict[str, Any]:
         for rule in _of_type(resources, "AWS::Events::Rule").values()
         if [target["Arn"] for target in rule["Properties"]["Targets"]] == [{"Fn::GetAtt": [function_id, "Arn"]}]
     )
-    return rule
+    return as_object(rule)
 
 
 def test_the_job_can_be_rerun_for_a_past_time_by_its_output_function_name(with_job: Any) -> None:

@@ -4,6 +4,7 @@ nightly organisation sync with its files bucket. Each is allowed exactly the cal
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -13,13 +14,14 @@ from infra.org_sync import ORG_SYNC_PREFIX
 from kommunal_pro.notifications.delivery import CLAIM
 from kommunal_pro.storage.schema import DUE, GSI1
 from tests.infra.conftest import Synthesised
+from tests.json_values import as_object
 
 pytestmark = pytest.mark.xdist_group("infra")
 
 REMINDER_METRICS = ("RemindersQueued", "RemindersFailed", "RemindersSent", "RemindersSkipped")
 
 
-def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _only(resources: Mapping[str, Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]]:
     assert len(resources) == 1, sorted(resources)
     return next(iter(resources.items()))
 
@@ -107,7 +109,7 @@ def _rule_of(synthesised: Synthesised, function_id: str) -> dict[str, Any]:
         for rule in synthesised.find("AWS::Events::Rule").values()
         if [target["Arn"] for target in rule["Properties"]["Targets"]] == [target_arn]
     )
-    return rule
+    return as_object(rule)
 
 
 def _alarms(synthesised: Synthesised) -> dict[str, dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from functions import ENTRY_POINTS, HTTP_FUNCTIONS, EntryPoint, http_routes
 from kommunal_pro.storage.schema import GSI1, INDEXES, LOGIN, PK, SK, TTL_ATTRIBUTE
 from tests.infra.conftest import Synthesised
+from tests.json_values import as_objects, as_str
 
 pytestmark = pytest.mark.xdist_group("infra")
 
@@ -23,11 +24,11 @@ STATEFUL_TYPES = (
 )
 
 
-def _resources(template: Template, type_: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+def _resources(template: Template, type_: str, props: dict[str, Any] | None = None) -> Mapping[str, Mapping[str, Any]]:
     return template.find_resources(type_, {"Properties": props} if props else None)
 
 
-def _only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _only(resources: Mapping[str, Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]]:
     assert len(resources) == 1, sorted(resources)
     return next(iter(resources.items()))
 
@@ -59,7 +60,7 @@ def _function_id(template: Template, name: str, handler: str = "handler.lambda_h
 
 
 def _role_id(template: Template, function_id: str) -> str:
-    return template.to_json()["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return as_str(template.to_json()["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0])
 
 
 def _routes_by_function(template: Template) -> dict[str, list[tuple[str, str]]]:
@@ -318,7 +319,7 @@ def test_every_http_function_has_its_grants_listed() -> None:
 def _statements(template: Template, name: str) -> list[dict[str, Any]]:
     role = _role_id(template, _function_id(template, name))
     (policy,) = template.find_resources("AWS::IAM::ManagedPolicy", {"Properties": {"Roles": [{"Ref": role}]}}).values()
-    return policy["Properties"]["PolicyDocument"]["Statement"]
+    return as_objects(policy["Properties"]["PolicyDocument"]["Statement"])
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)

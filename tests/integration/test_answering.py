@@ -22,16 +22,23 @@ from kommunal_pro.responses.models import Submission
 from kommunal_pro.responses.repository import ResponseRepository
 from kommunal_pro.responses.service import CitizenResponseService
 from local.apigateway import proxy_event
-from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
+from tests.json_values import as_object, as_str
+from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 HANNE_CPR = "070365-4286"
 HANNE = citizen(HANNE_CPR, "Hanne Jensen")
 # WHO-5 answered 2, 2, 2, 3, 3: raw 12, 48 % — low well-being (yellow).
 LOW_WELLBEING = {"who5-1": ["2"], "who5-2": ["2"], "who5-3": ["2"], "who5-4": ["3"], "who5-5": ["3"]}
+LOW_WELLBEING_SCORES = [
+    {"name": "Råscore (0–25)", "value": 12, "band": "Lav trivsel"},
+    {"name": "Trivselsindeks (0–100)", "value": 48, "band": "Lav trivsel"},
+]
+NO_SUCH_TASK = "Opgaven findes ikke (no such task)"
+CITIZENS_ONLY = "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: citizen)"
 
 
-def _register(api: ApiClient, cpr: str = HANNE_CPR, claims: dict = NURSE, language: str = "da") -> str:
+def _register(api: ApiClient, cpr: str = HANNE_CPR, claims: dict[str, Any] = NURSE, language: str = "da") -> str:
     body = {
         "cpr": cpr,
         "name": "Hanne Jensen",
@@ -39,7 +46,9 @@ def _register(api: ApiClient, cpr: str = HANNE_CPR, claims: dict = NURSE, langua
         "consentToDigitalPro": True,
         "language": language,
     }
-    return api.call("POST", "/v1/citizens", claims=claims, body=body).body["id"]
+    result = api.call("POST", "/v1/citizens", claims=claims, body=body)
+    assert result.status == 201, result.body
+    return as_str(result.body["id"])
 
 
 def _assign(
@@ -47,8 +56,8 @@ def _assign(
     citizen_id: str,
     questionnaire: str = "who-5",
     opens_in: timedelta = -timedelta(hours=1),
-    claims: dict = NURSE,
-) -> dict:
+    claims: dict[str, Any] = NURSE,
+) -> dict[str, Any]:
     opens = datetime.now(UTC) + opens_in
     schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
     result = api.call(
@@ -58,12 +67,17 @@ def _assign(
         body={"questionnaireId": questionnaire, "unitId": UNIT, "schedule": schedule},
     )
     assert result.status == 201, result.body
-    return result.body["tasks"][0]
+    return as_object(result.body["tasks"][0])
 
 
 def _submit(
-    api: ApiClient, task_id: str, answers: dict, key: str = "first-attempt-0001", claims: dict = HANNE, **extra: Any
-) -> Any:
+    api: ApiClient,
+    task_id: str,
+    answers: dict[str, list[Any]],
+    key: str = "first-attempt-0001",
+    claims: dict[str, Any] = HANNE,
+    **extra: Any,
+) -> Result:
     return api.call(
         "POST",
         f"/v1/me/tasks/{task_id}/response",
@@ -74,7 +88,7 @@ def _submit(
 
 
 @pytest.fixture
-def who5_task(api: ApiClient, seeded: Any) -> dict:
+def who5_task(api: ApiClient, seeded: Any) -> dict[str, Any]:
     return _assign(api, _register(api))
 
 
@@ -110,18 +124,22 @@ def test_the_task_shows_the_pinned_version_in_the_citizens_language_without_staf
     assert detail["draft"] is None and detail["status"] == "open"
 
 
-def test_a_draft_is_saved_partially_and_comes_back(api: ApiClient, who5_task: dict) -> None:
+def test_a_draft_is_saved_partially_and_comes_back(api: ApiClient, who5_task: dict[str, Any]) -> None:
     path = f"/v1/me/tasks/{who5_task['id']}/draft"
     saved = api.call("PUT", path, claims=HANNE, body={"answers": {"who5-1": ["4"]}})
-    assert saved.status == 200
+    assert saved.status == 200, saved.body
+    assert (saved.body["taskId"], saved.body["answers"]) == (who5_task["id"], {"who5-1": ["4"]})
     assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["draft"]["answers"] == {
         "who5-1": ["4"]
     }
     wrong = api.call("PUT", path, claims=HANNE, body={"answers": {"who5-1": ["9"]}})
-    assert wrong.status == 422 and wrong.problem["errors"][0]["location"] == "answers.who5-1"
+    assert wrong.status == 422
+    assert wrong.problem["errors"] == [
+        {"location": "answers.who5-1", "message": "expected one of the option codes 5, 4, 3, 2, 1, 0", "type": "answer"}
+    ]
 
 
-def test_submitting_scores_completes_and_returns_the_receipt(api: ApiClient, who5_task: dict) -> None:
+def test_submitting_scores_completes_and_returns_the_receipt(api: ApiClient, who5_task: dict[str, Any]) -> None:
     api.call("PUT", f"/v1/me/tasks/{who5_task['id']}/draft", claims=HANNE, body={"answers": {"who5-1": ["4"]}})
     result = _submit(api, who5_task["id"], LOW_WELLBEING, note="Jeg sover dårligt", wantsContact=True)
     assert result.status == 201, result.body
@@ -135,7 +153,7 @@ def test_submitting_scores_completes_and_returns_the_receipt(api: ApiClient, who
 
 
 def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_stored(
-    api: ApiClient, who5_task: dict
+    api: ApiClient, who5_task: dict[str, Any]
 ) -> None:
     result = _submit(api, who5_task["id"], {"who5-1": ["7"], "who5-2": [True], "who5-9": ["1"]})
     assert result.status == 422
@@ -146,8 +164,9 @@ def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_st
     assert api.call("GET", "/v1/me/responses", claims=HANNE).body == []
 
 
-def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who5_task: dict) -> None:
+def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who5_task: dict[str, Any]) -> None:
     first = _submit(api, who5_task["id"], LOW_WELLBEING)
+    assert first.status == 201 and first.body["scores"] == LOW_WELLBEING_SCORES, first.body
     retry = _submit(api, who5_task["id"], LOW_WELLBEING)
     assert retry.status == 201 and retry.body == first.body
     other_key = _submit(api, who5_task["id"], LOW_WELLBEING, key="another-attempt-99")
@@ -157,13 +176,22 @@ def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who
     assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
 
 
-def test_a_missing_or_malformed_idempotency_key_is_400(api: ApiClient, who5_task: dict) -> None:
+def test_a_missing_or_malformed_idempotency_key_is_400(api: ApiClient, who5_task: dict[str, Any]) -> None:
     path = f"/v1/me/tasks/{who5_task['id']}/response"
-    assert api.call("POST", path, claims=HANNE, body={"answers": LOW_WELLBEING}).status == 400
-    assert _submit(api, who5_task["id"], LOW_WELLBEING, key="short").status == 400
+    missing = api.call("POST", path, claims=HANNE, body={"answers": LOW_WELLBEING})
+    malformed = _submit(api, who5_task["id"], LOW_WELLBEING, key="short")
+    for result in (missing, malformed):
+        assert result.status == 400
+        assert result.problem["detail"] == (
+            "Send en Idempotency-Key (8-128 tegn: bogstaver, tal, bindestreg) med besvarelsen "
+            "(an Idempotency-Key header of 8-128 letters, digits or dashes is required)"
+        )
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
 
 
-def test_two_concurrent_submissions_store_exactly_one_response(api: ApiClient, who5_task: dict, seeded: Any) -> None:
+def test_two_concurrent_submissions_store_exactly_one_response(
+    api: ApiClient, who5_task: dict[str, Any], seeded: Any
+) -> None:
     """Two devices submit at the same moment with different keys, in the worst interleaving: both have seen
     the task open, then the second commits just before the first writes. The conditional transaction must
     refuse the first (409), and exactly one response exists. (moto's in-process backend is not atomic
@@ -197,43 +225,71 @@ def _service(table: Any, responses: ResponseRepository) -> CitizenResponseServic
     )
 
 
-def test_another_citizens_task_does_not_exist_for_me(api: ApiClient, who5_task: dict) -> None:
+def test_another_citizens_task_does_not_exist_for_me(api: ApiClient, who5_task: dict[str, Any]) -> None:
     _register(api, cpr="120455-1238")
     other = citizen("120455-1238", "Anders")
-    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=other).status == 404
-    assert api.call("PUT", f"/v1/me/tasks/{who5_task['id']}/draft", claims=other, body={"answers": {}}).status == 404
-    assert _submit(api, who5_task["id"], LOW_WELLBEING, claims=other).status == 404
+    read = api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=other)
+    draft = api.call("PUT", f"/v1/me/tasks/{who5_task['id']}/draft", claims=other, body={"answers": {}})
+    submitted = _submit(api, who5_task["id"], LOW_WELLBEING, claims=other)
+    for result in (read, draft, submitted):
+        assert result.status == 404 and result.problem["detail"] == NO_SUCH_TASK
     assert api.call("GET", "/v1/me/tasks", claims=other).body == []
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
 
 
 def test_a_task_not_yet_open_cannot_be_answered(api: ApiClient, seeded: Any) -> None:
     task = _assign(api, _register(api), opens_in=timedelta(days=2))
     result = _submit(api, task["id"], LOW_WELLBEING)
-    assert result.status == 409 and "scheduled" in result.problem["detail"]
+    assert result.status == 409
+    assert result.problem["detail"] == (
+        "Opgaven kan ikke besvares nu; den er scheduled (the task cannot be answered: it is scheduled)"
+    )
 
 
-def test_an_assignment_keeps_working_after_its_questionnaire_is_retired(api: ApiClient, who5_task: dict) -> None:
-    api.call("POST", "/v1/questionnaires/who-5/retire", claims=staff(Role.NATIONAL_ADMIN))
-    assert _submit(api, who5_task["id"], LOW_WELLBEING).status == 201
+def test_an_assignment_keeps_working_after_its_questionnaire_is_retired(
+    api: ApiClient, who5_task: dict[str, Any]
+) -> None:
+    national_admin = staff(Role.NATIONAL_ADMIN)
+    retired = api.call("POST", "/v1/questionnaires/who-5/retire", claims=national_admin)
+    assert retired.status == 200, retired.body
+    assert (retired.body["id"], retired.body["version"], retired.body["status"]) == ("who-5", 1, "retired")
+    versions = api.call("GET", "/v1/questionnaires/who-5/versions", claims=national_admin).body
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "retired")]
+    assert who5_task["questionnaire"] == {"tenant": "national", "questionnaireId": "who-5", "version": 1}
+
+    result = _submit(api, who5_task["id"], LOW_WELLBEING)
+    assert result.status == 201, result.body
+    assert (result.body["taskId"], result.body["scores"]) == (who5_task["id"], LOW_WELLBEING_SCORES)
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "completed"
 
 
 def test_a_cancelled_task_cannot_be_answered(api: ApiClient, seeded: Any) -> None:
     citizen_id = _register(api)
     task = _assign(api, citizen_id)
-    api.call("POST", f"/v1/citizens/{citizen_id}/assignments/{task['assignmentId']}/cancel", claims=NURSE)
-    assert _submit(api, task["id"], LOW_WELLBEING).status == 409
+    cancelled = api.call("POST", f"/v1/citizens/{citizen_id}/assignments/{task['assignmentId']}/cancel", claims=NURSE)
+    assert cancelled.status == 200, cancelled.body
+    assert (cancelled.body["status"], cancelled.body["tasks"][0]["state"]) == ("cancelled", "cancelled")
+    result = _submit(api, task["id"], LOW_WELLBEING)
+    assert result.status == 409
+    assert result.problem["detail"] == (
+        "Opgaven kan ikke besvares nu; den er cancelled (the task cannot be answered: it is cancelled)"
+    )
 
 
 @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.ADMIN, Role.NATIONAL_ADMIN])
 def test_staff_have_no_citizen_tasks(api: ApiClient, seeded: Any, role: Role) -> None:
-    assert api.call("GET", "/v1/me/tasks", claims=staff(role, "0751")).status == 403
+    result = api.call("GET", "/v1/me/tasks", claims=staff(role, "0751"))
+    assert result.status == 403 and result.problem["detail"] == CITIZENS_ONLY
 
 
 def test_a_citizen_of_a_disabled_municipality_is_told_so(api: ApiClient, seeded: Any) -> None:
     _assign(api, _register(api))
     change_municipality(api, "0751", {"enabled": False})
     result = api.call("GET", "/v1/me/tasks", claims=HANNE)
-    assert result.status == 403 and "not enabled" in result.problem["detail"]
+    assert result.status == 403
+    assert result.problem["detail"] == (
+        "Kommune 0751 er ikke aktiveret i Kommunal PRO endnu (municipality 0751 is not enabled)"
+    )
 
 
 def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient, seeded: Any) -> None:
@@ -245,5 +301,14 @@ def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient,
     assert api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).body["remindersOptedOut"] is True
     (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body
     assert all(t["plannedMessages"] == [] for t in assignment["tasks"])
-    assert api.call("PUT", "/v1/me/preferences", claims=NURSE, body={"remindersOptedOut": True}).status == 403
-    assert api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": "maybe"}).status == 422
+    staff_member = api.call("PUT", "/v1/me/preferences", claims=NURSE, body={"remindersOptedOut": True})
+    assert staff_member.status == 403 and staff_member.problem["detail"] == CITIZENS_ONLY
+    maybe = api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": "maybe"})
+    assert maybe.status == 422
+    assert maybe.problem["errors"] == [
+        {
+            "location": "body.remindersOptedOut",
+            "message": "Input should be a valid boolean, unable to interpret input",
+            "type": "bool_parsing",
+        }
+    ]

@@ -11,7 +11,8 @@ import pytest
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.storage.schema import PK, SK
-from tests.support import UNIT, ApiClient, change_municipality, staff
+from tests.json_values import as_object
+from tests.support import UNIT, ApiClient, Result, change_municipality, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 KBH_NURSE = staff(Role.EMPLOYEE, "0101")
@@ -24,15 +25,17 @@ HANNE = {
     "preferredChannel": "email",
     "consentToDigitalPro": True,
 }
+NO_SUCH_CITIZEN = "Borgeren findes ikke (no such citizen)"
+EMPLOYEES_ONLY = "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: employee)"
 
 
-def _register(api: ApiClient, body: dict = HANNE, claims: dict = NURSE) -> Any:
+def _register(api: ApiClient, body: dict[str, Any] = HANNE, claims: dict[str, Any] = NURSE) -> dict[str, Any]:
     result = api.call("POST", "/v1/citizens", claims=claims, body=body)
     assert result.status == 201, result.body
-    return result.body
+    return as_object(result.body)
 
 
-def _weekly_who5(weeks: int = 8, **extra: Any) -> dict:
+def _weekly_who5(weeks: int = 8, **extra: Any) -> dict[str, Any]:
     first = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
     schedule = {
         "kind": "recurring",
@@ -48,7 +51,7 @@ def _weekly_who5(weeks: int = 8, **extra: Any) -> dict:
 CONSULTATION = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
 
 
-def _phq9_before(api: ApiClient, citizen_id: str, consultation: datetime) -> Any:
+def _phq9_before(api: ApiClient, citizen_id: str, consultation: datetime) -> Result:
     """PHQ-9 opening 7 days before a consultation, due 2 hours before it."""
     appointment = {
         "kind": "appointment",
@@ -86,6 +89,9 @@ class TestCitizens:
         first = _register(api)
         again = api.call("POST", "/v1/citizens", claims=NURSE, body=HANNE | {"cpr": "0703654286", "name": "H. Jensen"})
         assert again.status == 409 and again.problem["citizenId"] == first["id"]
+        assert (
+            again.problem["detail"] == "Borgeren er allerede registreret i kommunen (the citizen is already registered)"
+        )
         assert "070365-4286" not in json.dumps(again.body) and "0703654286" not in json.dumps(again.body)
         elsewhere = _register(api, claims=KBH_NURSE)
         assert elsewhere["id"] != first["id"] and elsewhere["municipality"] == "0101"
@@ -98,7 +104,11 @@ class TestCitizens:
         assert found.status == 200 and found.body["id"] == citizen["id"]
         elsewhere = api.call("POST", "/v1/citizens/search", claims=KBH_NURSE, body={"cpr": "070365-4286"})
         assert elsewhere.status == 404 and "070365-4286" not in json.dumps(elsewhere.body)
-        assert api.call("GET", f"/v1/citizens/{citizen['id']}", claims=KBH_NURSE).status == 404
+        assert elsewhere.problem["detail"] == (
+            "Ingen borger med dette CPR-nummer i kommunen (no citizen with this CPR number)"
+        )
+        other_municipality = api.call("GET", f"/v1/citizens/{citizen['id']}", claims=KBH_NURSE)
+        assert other_municipality.status == 404 and other_municipality.problem["detail"] == NO_SUCH_CITIZEN
         assert api.call("GET", f"/v1/citizens/{citizen['id']}", claims=NURSE).body["name"] == "Hanne Jensen"
 
     @pytest.mark.parametrize(
@@ -113,18 +123,21 @@ class TestCitizens:
         ],
     )
     def test_invalid_registrations_are_422_and_never_echo_the_cpr(
-        self, api: ApiClient, seeded: Any, change: dict, location: str
+        self, api: ApiClient, seeded: Any, change: dict[str, Any], location: str
     ) -> None:
         result = api.call("POST", "/v1/citizens", claims=NURSE, body=HANNE | change)
         assert result.status == 422
-        assert location in [e["location"] for e in result.problem["errors"]]
+        assert result.problem["detail"] == "Forespørgslen indeholder ugyldige felter (the request has invalid fields)"
+        assert [e["location"] for e in result.problem["errors"]] == [location]
         assert "310265" not in json.dumps(result.body) and "0703654" not in json.dumps(result.body)
 
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR, Role.CITIZEN, Role.NATIONAL_ADMIN])
     def test_only_employees_register_and_search(self, api: ApiClient, seeded: Any, role: Role) -> None:
         claims = staff(role, "0751")
-        assert api.call("POST", "/v1/citizens", claims=claims, body=HANNE).status == 403
-        assert api.call("POST", "/v1/citizens/search", claims=claims, body={"cpr": HANNE["cpr"]}).status == 403
+        registered = api.call("POST", "/v1/citizens", claims=claims, body=HANNE)
+        searched = api.call("POST", "/v1/citizens/search", claims=claims, body={"cpr": HANNE["cpr"]})
+        for result in (registered, searched):
+            assert result.status == 403 and result.problem["detail"] == EMPLOYEES_ONLY
 
 
 class TestAssignments:
@@ -149,6 +162,7 @@ class TestAssignments:
     def test_once_and_appointment_relative_schedules(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
         result = _phq9_before(api, citizen["id"], CONSULTATION)
+        assert result.status == 201, result.body
         (task,) = result.body["tasks"]
         assert datetime.fromisoformat(task["opensAt"]) == CONSULTATION - timedelta(days=7)
         assert datetime.fromisoformat(task["dueAt"]) == CONSULTATION - timedelta(hours=2)
@@ -160,76 +174,125 @@ class TestAssignments:
             claims=NURSE,
             body={"questionnaireId": "gad-7", "unitId": UNIT, "schedule": once},
         )
-        assert single.status == 201 and len(single.body["tasks"]) == 1
+        assert single.status == 201, single.body
+        assert single.body["questionnaire"] == {"tenant": "national", "questionnaireId": "gad-7", "version": 1}
+        (once_task,) = single.body["tasks"]
+        assert datetime.fromisoformat(once_task["opensAt"]) == datetime(2027, 1, 4, 7, 0, tzinfo=UTC)
+        assert datetime.fromisoformat(once_task["dueAt"]) == datetime(2027, 1, 6, 7, 0, tzinfo=UTC)
 
     def test_assigning_needs_the_callers_unit_consent_and_an_active_version(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
         path = f"/v1/citizens/{citizen['id']}/assignments"
         other_unit = api.call("POST", path, claims=NURSE, body=_weekly_who5(unitId="sundhedscenter-syd"))
-        assert other_unit.status == 403 and "own units" in other_unit.problem["detail"]
+        assert other_unit.status == 403
+        assert other_unit.problem["detail"] == (
+            "Du kan kun tildele i dine egne enheder (you can only assign within your own units)"
+        )
         no_consent = _register(api, body=HANNE | {"cpr": "120455-1238", "consentToDigitalPro": False})
         refused = api.call("POST", f"/v1/citizens/{no_consent['id']}/assignments", claims=NURSE, body=_weekly_who5())
-        assert refused.status == 409 and "consented" in refused.problem["detail"]
+        assert refused.status == 409
+        assert refused.problem["detail"] == (
+            "Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)"
+        )
         admin = staff(Role.ADMIN, "0751")
-        draft = api.call(
+        created = api.call(
             "POST",
             "/v1/questionnaires",
             claims=admin,
             body=api.call("GET", "/v1/questionnaires/who-5", claims=admin).body["definition"],
-        ).body
-        not_published = api.call("POST", path, claims=NURSE, body=_weekly_who5(questionnaireId=draft["id"]))
-        assert not_published.status == 409 and "only active" in not_published.problem["detail"]
+        )
+        assert created.status == 201 and created.body["status"] == "draft", created.body
+        not_published = api.call("POST", path, claims=NURSE, body=_weekly_who5(questionnaireId=created.body["id"]))
+        assert not_published.status == 409
+        assert not_published.problem["detail"] == (
+            "Kun aktive spørgeskemaer kan tildeles; version 1 er draft (only active questionnaire versions can be assigned)"
+        )
+        assert api.call("GET", path, claims=NURSE).body == []
 
     def test_a_retired_questionnaire_cannot_be_assigned_anew(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
-        api.call("POST", "/v1/questionnaires/who-5/retire", claims=NATIONAL_ADMIN)
+        retired = api.call("POST", "/v1/questionnaires/who-5/retire", claims=NATIONAL_ADMIN)
+        assert retired.status == 200, retired.body
+        assert (retired.body["id"], retired.body["version"], retired.body["status"]) == ("who-5", 1, "retired")
+        versions = api.call("GET", "/v1/questionnaires/who-5/versions", claims=NATIONAL_ADMIN).body
+        assert [(v["version"], v["status"]) for v in versions] == [(1, "retired")]
+
         result = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5())
         assert result.status == 409
+        assert result.problem["detail"] == (
+            "Kun aktive spørgeskemaer kan tildeles; version 1 er retired "
+            "(only active questionnaire versions can be assigned)"
+        )
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
 
     def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
         path = f"/v1/citizens/{citizen['id']}/assignments"
-        too_many = _weekly_who5(weeks=100)
-        assert api.call("POST", path, claims=NURSE, body=too_many).status == 422
+        too_many = api.call("POST", path, claims=NURSE, body=_weekly_who5(weeks=100))
+        assert too_many.status == 422
+        assert too_many.problem["errors"] == [
+            {
+                "location": "body.schedule",
+                "message": "Højst 99 opgaver pr. tildeling (at most 99 tasks)",
+                "type": "schedule",
+            }
+        ]
         backwards = {"kind": "once", "opensAt": "2027-01-06T08:00:00+01:00", "dueAt": "2027-01-04T08:00:00+01:00"}
         result = api.call(
             "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": backwards}
         )
         assert result.status == 422
+        assert result.problem["errors"] == [
+            {
+                "location": "body.schedule.once",
+                "message": "Value error, opensAt must be before dueAt",
+                "type": "value_error",
+            }
+        ]
         naive = {"kind": "once", "opensAt": "2027-01-04T08:00:00", "dueAt": "2027-01-06T08:00:00"}
-        assert (
-            api.call(
-                "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": naive}
-            ).status
-            == 422
+        no_timezone = api.call(
+            "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": naive}
         )
+        assert no_timezone.status == 422
+        assert [(e["location"], e["type"]) for e in no_timezone.problem["errors"]] == [
+            ("body.schedule.once.opensAt", "timezone_aware"),
+            ("body.schedule.once.dueAt", "timezone_aware"),
+        ]
         assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
 
     def test_cancelling_stops_every_task_not_yet_answered(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
-        assignment = api.call(
-            "POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(4)
-        ).body
+        created = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(4))
+        assert created.status == 201, created.body
+        assignment = created.body
         path = f"/v1/citizens/{citizen['id']}/assignments/{assignment['id']}/cancel"
         cancelled = api.call("POST", path, claims=NURSE)
         assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
         assert {t["status"] for t in cancelled.body["tasks"]} == {"cancelled"}
         assert all(t["plannedMessages"] == [] for t in cancelled.body["tasks"])
-        assert api.call("POST", path, claims=NURSE).status == 409
-        assert api.call("POST", f"/v1/citizens/{citizen['id']}/assignments/nope/cancel", claims=NURSE).status == 404
+        again = api.call("POST", path, claims=NURSE)
+        assert again.status == 409
+        assert again.problem["detail"] == "Tildelingen er allerede stoppet (the assignment is already cancelled)"
+        unknown = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments/nope/cancel", claims=NURSE)
+        assert unknown.status == 404 and unknown.problem["detail"] == "Tildelingen findes ikke (no such assignment)"
 
     def test_another_municipalitys_staff_cannot_reach_the_citizen(
         self, api: ApiClient, seeded: Any, copenhagen: None
     ) -> None:
         citizen = _register(api)
         path = f"/v1/citizens/{citizen['id']}/assignments"
-        assert api.call("POST", path, claims=KBH_NURSE, body=_weekly_who5()).status == 404
-        assert api.call("GET", path, claims=KBH_NURSE).status == 404
+        assigned = api.call("POST", path, claims=KBH_NURSE, body=_weekly_who5())
+        listed = api.call("GET", path, claims=KBH_NURSE)
+        for result in (assigned, listed):
+            assert result.status == 404 and result.problem["detail"] == NO_SUCH_CITIZEN
+        assert api.call("GET", path, claims=NURSE).body == []
 
 
 def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded: Any) -> None:
     citizen = _register(api)
-    assignment = _phq9_before(api, citizen["id"], CONSULTATION).body
+    booked = _phq9_before(api, citizen["id"], CONSULTATION)
+    assert booked.status == 201, booked.body
+    assignment = booked.body
     path = f"/v1/citizens/{citizen['id']}/assignments/{assignment['id']}/appointment"
     later = CONSULTATION + timedelta(days=3, hours=2)
     moved = api.call("POST", path, claims=NURSE, body={"appointmentAt": later.isoformat()})
@@ -240,11 +303,16 @@ def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded
     assert moved.body["schedule"]["appointmentAt"].startswith("2027-03-18T12:00")
     stored = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body[0]["tasks"][0]
     assert stored["dueAt"] == task["dueAt"]
-    weekly = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(2)).body
+    weekly = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(2))
+    assert weekly.status == 201, weekly.body
     not_movable = api.call(
         "POST",
-        f"/v1/citizens/{citizen['id']}/assignments/{weekly['id']}/appointment",
+        f"/v1/citizens/{citizen['id']}/assignments/{weekly.body['id']}/appointment",
         claims=NURSE,
         body={"appointmentAt": later.isoformat()},
     )
     assert not_movable.status == 409
+    assert (
+        not_movable.problem["detail"]
+        == "Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)"
+    )

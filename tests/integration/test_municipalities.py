@@ -14,20 +14,20 @@ from tests.support import ApiClient, staff
 
 AARHUS, KOBENHAVN = "0751", "0101"
 NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+NATIONAL_ADMIN_ONLY = (
+    "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: national-admin)"
+)
+OWN_MUNICIPALITY_ONLY = "Du har kun adgang til din egen kommune (you can only access your own municipality)"
+UNAUTHENTICATED = "Du skal være logget ind (a valid bearer token is required)"
+INVALID_FIELDS = "Forespørgslen indeholder ugyldige felter (the request has invalid fields)"
 
 
 def _enable(api: ApiClient, code: str) -> None:
     etag = api.call("GET", f"/v1/municipalities/{code}", claims=NATIONAL_ADMIN).headers["ETag"]
-    assert (
-        api.call(
-            "PATCH",
-            f"/v1/municipalities/{code}",
-            claims=NATIONAL_ADMIN,
-            body={"enabled": True},
-            headers={"If-Match": etag},
-        ).status
-        == 200
+    result = api.call(
+        "PATCH", f"/v1/municipalities/{code}", claims=NATIONAL_ADMIN, body={"enabled": True}, headers={"If-Match": etag}
     )
+    assert (result.status, result.body["code"], result.body["enabled"]) == (200, code, True), result.body
 
 
 def test_seed_adds_98_municipalities_and_the_national_library_once(seeded: Any) -> None:
@@ -53,7 +53,7 @@ def test_national_admin_lists_every_municipality_in_code_order(api: ApiClient, s
 def test_only_national_admin_lists_municipalities(api: ApiClient, seeded: Any, role: Role) -> None:
     result = api.call("GET", "/v1/municipalities", claims=staff(role, AARHUS))
     assert result.status == 403
-    assert "national-admin" in result.problem["detail"]
+    assert result.problem["detail"] == NATIONAL_ADMIN_ONLY
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.EMPLOYEE])
@@ -69,33 +69,45 @@ def test_staff_cannot_read_another_municipality(api: ApiClient, seeded: Any, rol
     _enable(api, KOBENHAVN)
     result = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=staff(role, KOBENHAVN))
     assert result.status == 403
-    assert "egen kommune" in result.problem["detail"]
+    assert result.problem["detail"] == OWN_MUNICIPALITY_ONLY
 
 
 @pytest.mark.parametrize("role", [Role.CITIZEN, Role.AUDITOR])
 def test_other_roles_cannot_read_a_municipality(api: ApiClient, seeded: Any, role: Role) -> None:
-    assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=staff(role, AARHUS)).status == 403
+    result = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=staff(role, AARHUS))
+    assert result.status == 403
+    assert result.problem["detail"] == (
+        "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: admin, employee, "
+        "national-admin)"
+    )
 
 
 def test_without_a_token_every_route_answers_401(api: ApiClient, seeded: Any) -> None:
     for method, path in (("GET", "/v1/municipalities"), ("GET", "/v1/municipalities/0751")):
         result = api.call(method, path)
         assert result.status == 401
-        assert result.headers["Content-Type"] == "application/problem+json"
+        assert result.problem["detail"] == UNAUTHENTICATED
     patch = api.call("PATCH", "/v1/municipalities/0751", body={"enabled": False}, headers={"If-Match": '"2"'})
-    assert patch.status == 401
+    assert patch.status == 401 and patch.problem["detail"] == UNAUTHENTICATED
+    assert api.call("GET", "/v1/municipalities/0751", claims=NATIONAL_ADMIN).body["enabled"] is True
 
 
 def test_an_unknown_municipality_is_404(api: ApiClient, seeded: Any) -> None:
     result = api.call("GET", "/v1/municipalities/9999", claims=NATIONAL_ADMIN)
     assert result.status == 404
-    assert "9999" in result.problem["detail"]
+    assert result.problem["detail"] == "Kommune 9999 findes ikke (no municipality with code 9999)"
 
 
 def test_a_malformed_code_is_422(api: ApiClient, seeded: Any) -> None:
     result = api.call("GET", "/v1/municipalities/aarhus", claims=NATIONAL_ADMIN)
     assert result.status == 422
-    assert result.problem["errors"][0]["location"] == "path.code"
+    assert result.problem["errors"] == [
+        {
+            "location": "path.code",
+            "message": "String should match pattern '^(\\d{4}|national)$'",
+            "type": "string_pattern_mismatch",
+        }
+    ]
 
 
 class TestOnboarding:
@@ -108,7 +120,7 @@ class TestOnboarding:
             body={"senderName": "Sundhedscenter Aarhus", "reminderChannels": ["sms"]},
             headers={"If-Match": current.headers["ETag"]},
         )
-        assert result.status == 200
+        assert result.status == 200, result.body
         settings = result.body["settings"]
         assert (settings["displayName"], settings["senderName"], settings["reminderChannels"]) == (
             "Aarhus Kommune",
@@ -131,7 +143,8 @@ class TestOnboarding:
             body={"reminderPolicy": policy, "gracePeriodDays": 3},
             headers={"If-Match": etag},
         )
-        assert result.status == 200
+        assert result.status == 200, result.body
+        assert result.body["settings"]["gracePeriodDays"] == 3
         stored = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["settings"]
         assert stored["gracePeriodDays"] == 3
         assert stored["reminderPolicy"]["beforeDueHours"] == [48, 4] and stored["reminderPolicy"]["maxReminders"] == 2
@@ -143,7 +156,14 @@ class TestOnboarding:
             body={"reminderPolicy": {"maxReminders": 50}},
             headers={"If-Match": result.headers["ETag"]},
         )
-        assert refused.status == 422 and refused.problem["errors"][0]["location"] == "body.reminderPolicy.maxReminders"
+        assert refused.status == 422
+        assert refused.problem["errors"] == [
+            {
+                "location": "body.reminderPolicy.maxReminders",
+                "message": "Input should be less than or equal to 10",
+                "type": "less_than_equal",
+            }
+        ]
 
     def test_a_stale_if_match_is_412_and_changes_nothing(self, api: ApiClient, seeded: Any) -> None:
         etag = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).headers["ETag"]
@@ -162,13 +182,20 @@ class TestOnboarding:
             headers={"If-Match": etag},
         )
         assert (first.status, second.status) == (200, 412)
-        assert "fetch it again" in second.problem["detail"]
+        assert second.problem["detail"] == (
+            "Kommunen er ændret af en anden siden du læste den; hent den igen "
+            "(the municipality changed since you read it; fetch it again)"
+        )
         now = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body
         assert now["settings"]["displayName"] == "Først"
 
     def test_a_write_without_if_match_is_428(self, api: ApiClient, seeded: Any) -> None:
         result = api.call("PATCH", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN, body={"enabled": False})
         assert result.status == 428
+        assert result.problem["detail"] == (
+            "Send If-Match med den ETag du sidst læste (send If-Match with the ETag you last read)"
+        )
+        assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["enabled"] is True
 
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.EMPLOYEE, Role.AUDITOR, Role.CITIZEN])
     def test_only_national_admin_changes_a_municipality(self, api: ApiClient, seeded: Any, role: Role) -> None:
@@ -179,7 +206,8 @@ class TestOnboarding:
             body={"enabled": False},
             headers={"If-Match": '"2"'},
         )
-        assert result.status == 403
+        assert result.status == 403 and result.problem["detail"] == NATIONAL_ADMIN_ONLY
+        assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["enabled"] is True
 
     @pytest.mark.parametrize(
         ("body", "location"),
@@ -193,26 +221,38 @@ class TestOnboarding:
         ],
     )
     def test_invalid_bodies_are_422_naming_the_field(
-        self, api: ApiClient, seeded: Any, body: dict, location: str
+        self, api: ApiClient, seeded: Any, body: dict[str, Any], location: str
     ) -> None:
         result = api.call(
             "PATCH", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN, body=body, headers={"If-Match": '"2"'}
         )
         assert result.status == 422
-        assert location in [e["location"] for e in result.problem["errors"]]
+        assert result.problem["detail"] == INVALID_FIELDS
+        assert [e["location"] for e in result.problem["errors"]] == [location]
         assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["version"] == 2
 
     @pytest.mark.parametrize(
-        ("raw", "content_type", "status"),
+        ("raw", "content_type", "status", "detail"),
         [
-            ('{"enabled": ', "application/json", 400),
-            ("[1, 2]", "application/json", 422),
-            ("enabled=false", "application/x-www-form-urlencoded", 415),
-            ('{"displayName": "' + "x" * 300_000 + '"}', "application/json", 413),
+            ('{"enabled": ', "application/json", 400, "Forespørgslen er ikke gyldig JSON (the body is not valid JSON)"),
+            ("[1, 2]", "application/json", 422, INVALID_FIELDS),
+            (
+                "enabled=false",
+                "application/x-www-form-urlencoded",
+                415,
+                "Send JSON med Content-Type: application/json (send the body as application/json)",
+            ),
+            (
+                '{"displayName": "' + "x" * 300_000 + '"}',
+                "application/json",
+                413,
+                "Forespørgslen er for stor (the request body exceeds 262144 bytes)",
+            ),
         ],
+        ids=["not-json", "not-an-object", "form", "too-large"],
     )
     def test_malformed_bodies_are_4xx_problems(
-        self, api: ApiClient, seeded: Any, raw: str, content_type: str, status: int
+        self, api: ApiClient, seeded: Any, raw: str, content_type: str, status: int, detail: str
     ) -> None:
         result = api.call(
             "PATCH",
@@ -222,7 +262,8 @@ class TestOnboarding:
             headers={"If-Match": '"2"', "Content-Type": content_type},
         )
         assert result.status == status
-        assert result.problem["status"] == status and result.problem["detail"]
+        assert (result.problem["status"], result.problem["detail"]) == (status, detail)
+        assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["version"] == 2
 
 
 class TestDisabledMunicipality:
@@ -230,21 +271,30 @@ class TestDisabledMunicipality:
     def test_staff_of_a_disabled_municipality_get_a_clear_403(self, api: ApiClient, seeded: Any, role: Role) -> None:
         result = api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=staff(role, KOBENHAVN))
         assert result.status == 403
-        assert "ikke aktiveret" in result.problem["detail"] and "not enabled" in result.problem["detail"]
+        assert result.problem["detail"] == (
+            "Kommune 0101 er ikke aktiveret i Kommunal PRO endnu (municipality 0101 is not enabled)"
+        )
 
     def test_enabling_lets_them_in_and_disabling_shuts_them_out(self, api: ApiClient, seeded: Any) -> None:
         nurse = staff(Role.EMPLOYEE, KOBENHAVN)
         _enable(api, KOBENHAVN)
-        assert api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=nurse).status == 200
+        enabled = api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=nurse)
+        assert (enabled.status, enabled.body["name"], enabled.body["enabled"]) == (200, "København", True)
         etag = api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=NATIONAL_ADMIN).headers["ETag"]
-        api.call(
+        disabled = api.call(
             "PATCH",
             f"/v1/municipalities/{KOBENHAVN}",
             claims=NATIONAL_ADMIN,
             body={"enabled": False},
             headers={"If-Match": etag},
         )
-        assert api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=nurse).status == 403
+        assert (disabled.status, disabled.body["enabled"]) == (200, False), disabled.body
+        refused = api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=nurse)
+        assert refused.status == 403
+        assert refused.problem["detail"] == (
+            "Kommune 0101 er ikke aktiveret i Kommunal PRO endnu (municipality 0101 is not enabled)"
+        )
 
     def test_national_admin_still_reaches_a_disabled_municipality(self, api: ApiClient, seeded: Any) -> None:
-        assert api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=NATIONAL_ADMIN).status == 200
+        result = api.call("GET", f"/v1/municipalities/{KOBENHAVN}", claims=NATIONAL_ADMIN)
+        assert (result.status, result.body["code"], result.body["enabled"]) == (200, KOBENHAVN, False)

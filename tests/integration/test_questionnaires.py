@@ -11,14 +11,18 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from kommunal_pro.auth import Role
-from tests.support import ApiClient, change_municipality, staff
+from tests.support import ApiClient, Result, change_municipality, staff
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "questionnaires"
 AARHUS_ADMIN = staff(Role.ADMIN, "0751")
 AARHUS_NURSE = staff(Role.EMPLOYEE, "0751")
 NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+AUTHORS_ONLY = (
+    "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: admin, national-admin)"
+)
+INVALID_FIELDS = "Forespørgslen indeholder ugyldige felter (the request has invalid fields)"
 
-SLEEP = {
+SLEEP: dict[str, Any] = {
     "title": {"da": "Søvn og træthed", "en": "Sleep and fatigue"},
     "items": [
         {
@@ -58,7 +62,7 @@ def enabled_copenhagen(api: ApiClient, seeded: Any) -> None:
     change_municipality(api, "0101", {"enabled": True})
 
 
-def _create(api: ApiClient, claims: dict = AARHUS_ADMIN, body: dict = SLEEP) -> Any:
+def _create(api: ApiClient, claims: dict[str, Any] = AARHUS_ADMIN, body: dict[str, Any] = SLEEP) -> Result:
     result = api.call("POST", "/v1/questionnaires", claims=claims, body=body)
     assert result.status == 201, result.body
     return result
@@ -81,7 +85,9 @@ def test_an_admin_creates_a_draft_in_their_own_municipality(api: ApiClient, seed
 
 @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.CITIZEN, Role.AUDITOR])
 def test_only_admins_author(api: ApiClient, seeded: Any, role: Role) -> None:
-    assert api.call("POST", "/v1/questionnaires", claims=staff(role, "0751"), body=SLEEP).status == 403
+    result = api.call("POST", "/v1/questionnaires", claims=staff(role, "0751"), body=SLEEP)
+    assert result.status == 403 and result.problem["detail"] == AUTHORS_ONLY
+    assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
 
 
 def test_staff_see_their_own_and_the_national_library_but_not_other_municipalities(
@@ -93,9 +99,14 @@ def test_staff_see_their_own_and_the_national_library_but_not_other_municipaliti
     ids = {q["id"] for q in listed}
     assert own in ids and theirs not in ids
     assert {"who-5", "phq-9", "gad-7", "eq-5d-5l"} <= ids
-    assert api.call("GET", f"/v1/questionnaires/{theirs}", claims=AARHUS_NURSE).status == 404
-    assert api.call("GET", f"/v1/questionnaires/{theirs}/versions/1", claims=AARHUS_ADMIN).status == 404
-    assert api.call("POST", f"/v1/questionnaires/{theirs}/publish", claims=AARHUS_ADMIN).status == 404
+    read = api.call("GET", f"/v1/questionnaires/{theirs}", claims=AARHUS_NURSE)
+    version = api.call("GET", f"/v1/questionnaires/{theirs}/versions/1", claims=AARHUS_ADMIN)
+    published = api.call("POST", f"/v1/questionnaires/{theirs}/publish", claims=AARHUS_ADMIN)
+    for result in (read, version, published):
+        assert result.status == 404
+        assert result.problem["detail"] == f"Spørgeskemaet findes ikke (no questionnaire '{theirs}')"
+    copenhagen_view = api.call("GET", f"/v1/questionnaires/{theirs}", claims=staff(Role.ADMIN, "0101")).body
+    assert copenhagen_view["status"] == "draft"
     national_view = {q["id"] for q in api.call("GET", "/v1/questionnaires", claims=NATIONAL_ADMIN).body}
     assert own not in national_view and "who-5" in national_view
 
@@ -109,7 +120,11 @@ def test_list_filters_by_status_and_text(api: ApiClient, seeded: Any) -> None:
     assert [q["id"] for q in api.call("GET", "/v1/questionnaires?text=SØVN", claims=AARHUS_ADMIN).body] == [
         drafts.body[0]["id"]
     ]
-    assert api.call("GET", "/v1/questionnaires?status=gone", claims=AARHUS_ADMIN).status == 422
+    gone = api.call("GET", "/v1/questionnaires?status=gone", claims=AARHUS_ADMIN)
+    assert gone.status == 422
+    assert gone.problem["errors"] == [
+        {"location": "query.status", "message": "Input should be 'draft', 'active' or 'retired'", "type": "enum"}
+    ]
 
 
 class TestLifecycle:
@@ -117,7 +132,7 @@ class TestLifecycle:
         created = _create(api).body
         qid = created["id"]
         published = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
-        assert published.status == 200
+        assert published.status == 200, published.body
         assert (published.body["status"], published.body["publishedBy"]) == ("active", AARHUS_ADMIN["sub"])
         v1 = api.call("GET", f"/v1/questionnaires/{qid}/versions/1", claims=AARHUS_NURSE).body
 
@@ -130,8 +145,9 @@ class TestLifecycle:
             body=edited,
             headers={"If-Match": published.headers["ETag"]},
         )
-        assert draft.status == 200
+        assert draft.status == 200, draft.body
         assert (draft.body["version"], draft.body["status"]) == (2, "draft")
+        assert draft.body["definition"]["items"][0]["text"]["da"] == "Hvordan har du sovet den sidste uge?"
         assert draft.body["questionnaire"]["activeVersion"] == 1
         unchanged = api.call("GET", f"/v1/questionnaires/{qid}/versions/1", claims=AARHUS_NURSE).body
         assert {k: v for k, v in unchanged.items() if k != "questionnaire"} == {
@@ -139,11 +155,13 @@ class TestLifecycle:
         }
 
         second = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
+        assert second.status == 200, second.body
         assert (second.body["version"], second.body["status"]) == (2, "active")
         old = api.call("GET", f"/v1/questionnaires/{qid}/versions/1", claims=AARHUS_NURSE).body
         assert old["status"] == "retired" and old["definition"] == v1["definition"]
 
         retired = api.call("POST", f"/v1/questionnaires/{qid}/retire", claims=AARHUS_ADMIN)
+        assert retired.status == 200, retired.body
         assert (retired.body["status"], retired.body["questionnaire"]["status"]) == ("retired", "retired")
         versions = api.call("GET", f"/v1/questionnaires/{qid}/versions", claims=AARHUS_ADMIN).body
         assert [(v["version"], v["status"]) for v in versions] == [(1, "retired"), (2, "retired")]
@@ -151,10 +169,18 @@ class TestLifecycle:
     def test_lifecycle_steps_out_of_order_are_409(self, api: ApiClient, seeded: Any) -> None:
         qid = _create(api).body["id"]
         retire = api.call("POST", f"/v1/questionnaires/{qid}/retire", claims=AARHUS_ADMIN)
-        assert retire.status == 409 and "no active version" in retire.problem["detail"]
-        api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
+        assert retire.status == 409
+        assert retire.problem["detail"] == (
+            "Spørgeskemaet har ingen aktiv version at tilbagekalde (there is no active version to retire)"
+        )
+        published = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
+        assert (published.status, published.body["status"]) == (200, "active"), published.body
         again = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
-        assert again.status == 409 and "no draft" in again.problem["detail"]
+        assert again.status == 409
+        assert (
+            again.problem["detail"]
+            == "Spørgeskemaet har ingen kladde at udgive (the questionnaire has no draft to publish)"
+        )
 
     def test_two_writers_with_the_same_etag_one_wins_one_gets_412(self, api: ApiClient, seeded: Any) -> None:
         created = _create(api)
@@ -166,6 +192,10 @@ class TestLifecycle:
             for b in (first, second)
         ]
         assert [r.status for r in results] == [200, 412]
+        assert results[1].problem["detail"] == (
+            "Spørgeskemaet er ændret af en anden siden du læste det; hent det igen "
+            "(the questionnaire changed since you read it; fetch it again)"
+        )
         assert (
             api.call("GET", f"/v1/questionnaires/{qid}", claims=AARHUS_ADMIN).body["definition"]["title"]["da"]
             == "Første"
@@ -173,18 +203,26 @@ class TestLifecycle:
 
     def test_a_draft_write_without_if_match_is_428(self, api: ApiClient, seeded: Any) -> None:
         qid = _create(api).body["id"]
-        assert api.call("PUT", f"/v1/questionnaires/{qid}/draft", claims=AARHUS_ADMIN, body=SLEEP).status == 428
+        result = api.call("PUT", f"/v1/questionnaires/{qid}/draft", claims=AARHUS_ADMIN, body=SLEEP)
+        assert result.status == 428
+        assert (
+            result.problem["detail"]
+            == "Send If-Match med den ETag du sidst læste (send If-Match with the ETag you last read)"
+        )
 
     def test_an_invalid_definition_is_422_and_nothing_is_stored(self, api: ApiClient, seeded: Any) -> None:
         broken = copy.deepcopy(SLEEP)
         broken["items"][1]["linkId"] = "soevn"
         result = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, body=broken)
         assert result.status == 422
-        assert {
-            "location": "item soevn",
-            "message": "linkId 'soevn' is used by 2 items; linkIds must be unique",
-            "type": "definition",
-        } in result.problem["errors"]
+        assert result.problem["detail"] == "Spørgeskemaet har 1 fejl (the questionnaire definition has 1 problems)"
+        assert result.problem["errors"] == [
+            {
+                "location": "item soevn",
+                "message": "linkId 'soevn' is used by 2 items; linkIds must be unique",
+                "type": "definition",
+            }
+        ]
         assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
 
     @pytest.mark.parametrize(
@@ -200,11 +238,12 @@ class TestLifecycle:
         ],
     )
     def test_malformed_definitions_are_422_naming_the_field(
-        self, api: ApiClient, seeded: Any, body: dict, location: str
+        self, api: ApiClient, seeded: Any, body: dict[str, Any], location: str
     ) -> None:
         result = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, body=body)
         assert result.status == 422
-        assert location in [e["location"] for e in result.problem["errors"]]
+        assert result.problem["detail"] == INVALID_FIELDS
+        assert [e["location"] for e in result.problem["errors"]] == [location]
 
 
 class TestNationalLibrary:
@@ -220,16 +259,27 @@ class TestNationalLibrary:
             body=who5.body["definition"],
             headers={"If-Match": who5.headers["ETag"]},
         )
-        assert edit.status == 403 and "copy it" in edit.problem["detail"]
-        assert api.call("POST", "/v1/questionnaires/who-5/publish", claims=AARHUS_ADMIN).status == 403
+        publish = api.call("POST", "/v1/questionnaires/who-5/publish", claims=AARHUS_ADMIN)
+        for result in (edit, publish):
+            assert result.status == 403
+            assert result.problem["detail"] == (
+                "Nationale spørgeskemaer redigeres af den nationale administrator; kopiér det for at tilpasse det "
+                "(national questionnaires are edited by national admins; copy it to adapt it)"
+            )
+        unchanged = api.call("GET", "/v1/questionnaires/who-5/versions", claims=AARHUS_ADMIN).body
+        assert [(v["version"], v["status"]) for v in unchanged] == [(1, "active")]
 
         copied = api.call("POST", "/v1/questionnaires/who-5/copy", claims=AARHUS_ADMIN)
-        assert copied.status == 201
+        assert copied.status == 201, copied.body
         assert copied.body["tenant"] == "0751" and copied.body["status"] == "draft"
         assert copied.body["copiedFrom"] == {"tenant": "national", "questionnaireId": "who-5", "version": 1}
         assert copied.body["definition"] == who5.body["definition"]
         local = api.call("POST", f"/v1/questionnaires/{copied.body['id']}/copy", claims=AARHUS_ADMIN)
         assert local.status == 403
+        assert local.problem["detail"] == (
+            "Kun spørgeskemaer fra det nationale bibliotek kan kopieres til en kommune "
+            "(only national questionnaires can be copied into a municipality)"
+        )
 
     def test_national_admin_edits_the_library(self, api: ApiClient, seeded: Any) -> None:
         who5 = api.call("GET", "/v1/questionnaires/who-5", claims=NATIONAL_ADMIN)
@@ -241,7 +291,11 @@ class TestNationalLibrary:
             headers={"If-Match": who5.headers["ETag"]},
         )
         assert (draft.status, draft.body["version"], draft.body["tenant"]) == (200, 2, "national")
-        assert api.call("POST", "/v1/questionnaires/who-5/copy", claims=NATIONAL_ADMIN).status == 403
+        copy_ = api.call("POST", "/v1/questionnaires/who-5/copy", claims=NATIONAL_ADMIN)
+        assert copy_.status == 403
+        assert copy_.problem["detail"] == (
+            "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: admin)"
+        )
 
 
 class TestFhir:
@@ -250,29 +304,48 @@ class TestFhir:
         imported = api.call("POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body=resource)
         assert imported.status == 201, imported.body
         qid = imported.body["id"]
-        assert api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN).status == 200
+        published = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
+        assert (published.status, published.body["version"], published.body["status"]) == (200, 1, "active")
         exported = api.call("GET", f"/v1/questionnaires/{qid}/versions/1/fhir", claims=AARHUS_NURSE)
         assert exported.status == 200 and exported.headers["Content-Type"] == "application/fhir+json"
         questionnaire = Questionnaire.model_validate(exported.body)
         assert questionnaire.status == "active"
+        assert questionnaire.item is not None
         assert [i.linkId for i in questionnaire.item] == [i["linkId"] for i in resource["item"]]
 
     def test_importing_something_that_is_not_a_questionnaire_is_422(self, api: ApiClient, seeded: Any) -> None:
         result = api.call("POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body={"resourceType": "Patient"})
         assert result.status == 422
+        assert result.problem["errors"] == [
+            {
+                "location": "Questionnaire",
+                "message": "resourceType is 'Patient', not 'Questionnaire'",
+                "type": "not-questionnaire",
+            }
+        ]
+        assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
 
 
 def test_missing_and_malformed_ids_and_versions(api: ApiClient, seeded: Any) -> None:
-    assert api.call("GET", "/v1/questionnaires/no-such", claims=AARHUS_ADMIN).status == 404
-    assert api.call("GET", "/v1/questionnaires/who-5/versions/99", claims=AARHUS_ADMIN).status == 404
-    assert api.call("GET", "/v1/questionnaires/who-5/versions/abc", claims=AARHUS_ADMIN).status == 422
-    assert api.call("GET", "/v1/questionnaires/who-5/versions/0", claims=AARHUS_ADMIN).status == 422
+    no_such = api.call("GET", "/v1/questionnaires/no-such", claims=AARHUS_ADMIN)
+    assert no_such.status == 404
+    assert no_such.problem["detail"] == "Spørgeskemaet findes ikke (no questionnaire 'no-such')"
+    no_version = api.call("GET", "/v1/questionnaires/who-5/versions/99", claims=AARHUS_ADMIN)
+    assert no_version.status == 404
+    assert no_version.problem["detail"] == "Version 99 findes ikke (questionnaire has no version 99)"
+    not_a_number = api.call("GET", "/v1/questionnaires/who-5/versions/abc", claims=AARHUS_ADMIN)
+    assert not_a_number.status == 422
+    assert [(e["location"], e["type"]) for e in not_a_number.problem["errors"]] == [("path.version", "int_parsing")]
+    zero = api.call("GET", "/v1/questionnaires/who-5/versions/0", claims=AARHUS_ADMIN)
+    assert zero.status == 422
+    assert [(e["location"], e["type"]) for e in zero.problem["errors"]] == [("path.version", "greater_than_equal")]
     bad = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, raw_body='{"title": ')
     assert bad.status == 400
+    assert bad.problem["detail"] == "Forespørgslen er ikke gyldig JSON (the body is not valid JSON)"
 
 
 class TestPreviewScore:
-    def _preview(self, api: ApiClient, answers: dict, version: int = 1) -> Any:
+    def _preview(self, api: ApiClient, answers: dict[str, list[Any]], version: int = 1) -> Result:
         return api.call(
             "POST",
             f"/v1/questionnaires/who-5/versions/{version}/preview-score",
@@ -295,6 +368,7 @@ class TestPreviewScore:
 
     def test_a_missing_answer_gives_no_who5_score(self, api: ApiClient, seeded: Any) -> None:
         result = self._preview(api, {"who5-1": ["5"], "who5-2": ["5"], "who5-3": ["5"], "who5-4": ["5"]})
+        assert result.status == 200, result.body
         assert {s["id"]: s["value"] for s in result.body["scales"]} == {"raw": None, "percentage": None}
         assert result.body["level"] is None
 
@@ -305,4 +379,4 @@ class TestPreviewScore:
         nurse = api.call(
             "POST", "/v1/questionnaires/who-5/versions/1/preview-score", claims=AARHUS_NURSE, body={"answers": {}}
         )
-        assert nurse.status == 403
+        assert nurse.status == 403 and nurse.problem["detail"] == AUTHORS_ONLY

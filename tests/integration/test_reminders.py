@@ -33,6 +33,7 @@ from kommunal_pro.scheduling.timeline import PlannedMessage
 from kommunal_pro.storage.schema import GSI1, PK, SK
 from local import jobs, reminders
 from local.apigateway import LocalLambdaContext
+from tests.json_values import as_object, as_str
 from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
@@ -55,15 +56,15 @@ def _register(api: ApiClient, channel: str = "email", cpr: str = HANNE_CPR, lang
     }
     result = api.call("POST", "/v1/citizens", claims=NURSE, body=body)
     assert result.status == 201, result.body
-    return result.body["id"]
+    return as_str(result.body["id"])
 
 
-def _assign(api: ApiClient, citizen_id: str, schedule: dict | None = None, **extra: Any) -> dict:
+def _assign(api: ApiClient, citizen_id: str, schedule: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     schedule = schedule or {"kind": "once", "opensAt": OPENS.isoformat(), "dueAt": DUE.isoformat()}
     body = {"questionnaireId": "who-5", "unitId": UNIT, "schedule": schedule, **extra}
     result = api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)
     assert result.status == 201, result.body
-    return result.body["tasks"][0]
+    return as_object(result.body["tasks"][0])
 
 
 def _sent(now: datetime) -> list[tuple[int, str]]:
@@ -73,8 +74,8 @@ def _sent(now: datetime) -> list[tuple[int, str]]:
     return [(m.notification.number, m.channel) for m in run.delivered]
 
 
-def _task_item(table: Any, task: dict) -> dict:
-    return table.get_item(Key={PK: f"0751#CITIZEN#{task['citizenId']}", SK: f"TASK#{task['id']}"})["Item"]
+def _task_item(table: Any, task: dict[str, Any]) -> dict[str, Any]:
+    return as_object(table.get_item(Key={PK: f"0751#CITIZEN#{task['citizenId']}", SK: f"TASK#{task['id']}"})["Item"])
 
 
 def _change_citizen(table: Any, citizen_id: str, update: str, value: Any) -> None:
@@ -87,7 +88,7 @@ def _change_citizen(table: Any, citizen_id: str, update: str, value: Any) -> Non
 
 @pytest.fixture
 def queue_url(seeded: Any) -> str:
-    return boto3.client("sqs").create_queue(QueueName=jobs.QUEUE_NAME)["QueueUrl"]
+    return as_str(boto3.client("sqs").create_queue(QueueName=jobs.QUEUE_NAME)["QueueUrl"])
 
 
 @pytest.fixture
@@ -140,8 +141,15 @@ class TestTimeline:
         appointment = {"kind": "appointment", "appointmentAt": DUE.isoformat(), "opensDaysBefore": 3}
         task = _assign(api, citizen_id, appointment | {"dueHoursBefore": 0})
         path = f"/v1/citizens/{citizen_id}/assignments/{task['assignmentId']}/appointment"
-        moved = {"appointmentAt": (DUE + timedelta(days=1)).isoformat()}
-        assert api.call("POST", path, claims=NURSE, body=moved).status == 200
+        moved = api.call("POST", path, claims=NURSE, body={"appointmentAt": (DUE + timedelta(days=1)).isoformat()})
+        assert moved.status == 200, moved.body
+        (moved_task,) = moved.body["tasks"]
+        assert datetime.fromisoformat(moved_task["opensAt"]) == OPENS + timedelta(days=1)
+        invitation = moved_task["plannedMessages"][0]
+        assert (invitation["kind"], datetime.fromisoformat(invitation["sendAt"])) == (
+            "invitation",
+            OPENS + timedelta(days=1),
+        )
         assert _sent(OPENS) == []
         assert _sent(OPENS + timedelta(days=1)) == [(0, "email")]
 
@@ -173,7 +181,9 @@ class TestNothingIsSent:
         task = _assign(api, citizen_id)
         assert _sent(OPENS) == [(0, "email")]
         path = f"/v1/citizens/{citizen_id}/assignments/{task['assignmentId']}/cancel"
-        assert api.call("POST", path, claims=NURSE).status == 200
+        cancelled = api.call("POST", path, claims=NURSE)
+        assert cancelled.status == 200, cancelled.body
+        assert (cancelled.body["status"], cancelled.body["tasks"][0]["plannedMessages"]) == ("cancelled", [])
         assert "DuePK" not in _task_item(seeded, task)
         assert _sent(DUE - timedelta(days=1)) == []
 
@@ -227,7 +237,7 @@ def _crash(*args: Any, **kwargs: Any) -> None:
     raise RuntimeError("injected crash")
 
 
-def _notifications(table: Any, task: dict) -> list[dict]:
+def _notifications(table: Any, task: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         item
         for number in range(3)
@@ -280,7 +290,7 @@ def test_cost_follows_what_is_due_not_the_number_of_tasks(api: ApiClient, seeded
             batch.put_item(Item=task_item(later, **due_attributes(later, message)))
     read = {"queried": 0, "got": 0}
 
-    def count(parsed: dict, model: Any, **kwargs: Any) -> None:
+    def count(parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
         if model.name == "Query":
             read["queried"] += parsed["Count"]
         elif model.name == "GetItem":

@@ -21,12 +21,15 @@ from kommunal_pro.config import get_settings
 from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
 from kommunal_pro.storage.table import data_table
-from tests.support import UNIT, ApiClient, change_municipality, citizen, staff
+from tests.json_values import as_object, as_objects, as_str
+from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
 OTHER_UNIT_NURSE = staff(Role.EMPLOYEE, "0751", subject="nurse-syd", units=["sundhedscenter-syd"])
 NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
 AUDITOR = staff(Role.AUDITOR, "0751")
+OWN_UNITS_ONLY = "Du kan kun se arbejdslisten for dine egne enheder (only your own units' worklists)"
+NO_SUCH_CITIZEN = "Borgeren findes ikke (no such citizen)"
 
 
 def _phq9(total: int, self_harm: str = "0") -> dict[str, list[str]]:
@@ -42,11 +45,15 @@ class Clinic:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
 
-    def citizen(self, cpr: str, name: str) -> tuple[str, dict]:
+    def citizen(self, cpr: str, name: str) -> tuple[str, dict[str, Any]]:
         body = {"cpr": cpr, "name": name, "consentToDigitalPro": True}
-        return self.api.call("POST", "/v1/citizens", claims=NURSE, body=body).body["id"], citizen(cpr, name)
+        result = self.api.call("POST", "/v1/citizens", claims=NURSE, body=body)
+        assert result.status == 201, result.body
+        return as_str(result.body["id"]), citizen(cpr, name)
 
-    def weekly(self, citizen_id: str, questionnaire: str, weeks: int, first_opened_days_ago: float) -> list[dict]:
+    def weekly(
+        self, citizen_id: str, questionnaire: str, weeks: int, first_opened_days_ago: float
+    ) -> list[dict[str, Any]]:
         first = datetime.now(UTC) - timedelta(days=first_opened_days_ago)
         schedule = {
             "kind": "recurring",
@@ -59,9 +66,9 @@ class Clinic:
         body = {"questionnaireId": questionnaire, "unitId": UNIT, "schedule": schedule}
         result = self.api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)
         assert result.status == 201, result.body
-        return result.body["tasks"]
+        return as_objects(result.body["tasks"])
 
-    def answer(self, claims: dict, task: dict, answers: dict, **extra: Any) -> str:
+    def answer(self, claims: dict[str, Any], task: dict[str, Any], answers: dict[str, list[str]], **extra: Any) -> str:
         result = self.api.call(
             "POST",
             f"/v1/me/tasks/{task['id']}/response",
@@ -70,7 +77,7 @@ class Clinic:
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         assert result.status == 201, result.body
-        return result.body["responseId"]
+        return as_str(result.body["responseId"])
 
 
 @pytest.fixture
@@ -78,7 +85,7 @@ def clinic(api: ApiClient, seeded: Any) -> Clinic:
     return Clinic(api)
 
 
-def _worklist(api: ApiClient, cursor: str | None = None, claims: dict = NURSE) -> Any:
+def _worklist(api: ApiClient, cursor: str | None = None, claims: dict[str, Any] = NURSE) -> Result:
     return api.call("GET", f"/v1/units/{UNIT}/worklist" + (f"?cursor={cursor}" if cursor else ""), claims=claims)
 
 
@@ -138,7 +145,8 @@ class TestWorklist:
         clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=3)  # due a day ago
         (overdue,) = _worklist(clinic.api).body["overdueTasks"]
         assert overdue["status"] == "overdue" and overdue["citizenName"] == "Hanne"
-        assert _worklist(clinic.api, claims=OTHER_UNIT_NURSE).status == 403
+        refused = _worklist(clinic.api, claims=OTHER_UNIT_NURSE)
+        assert refused.status == 403 and refused.problem["detail"] == OWN_UNITS_ONLY
 
     def test_a_reviewed_response_leaves_the_worklist_once(self, clinic: Clinic) -> None:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
@@ -147,11 +155,16 @@ class TestWorklist:
         reviewed = clinic.api.call(
             "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet op, tid aftalt"}
         )
-        assert reviewed.status == 200
-        assert reviewed.body["reviewed"]["by"] == NURSE["sub"] and reviewed.body["reviewed"]["comment"]
+        assert reviewed.status == 200, reviewed.body
+        assert reviewed.body["id"] == response_id
+        assert reviewed.body["reviewed"]["by"] == NURSE["sub"]
+        assert reviewed.body["reviewed"]["comment"] == "Ringet op, tid aftalt"
         assert _worklist(clinic.api).body["items"] == []
         again = clinic.api.call("POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={})
         assert again.status == 409
+        assert again.problem["detail"] == "Besvarelsen er allerede gennemset (the response has already been reviewed)"
+        stored = clinic.api.call("GET", f"/v1/responses/{response_id}", claims=NURSE).body
+        assert stored["reviewed"]["comment"] == "Ringet op, tid aftalt"
 
 
 class TestResponsesAsStaffReadThem:
@@ -178,8 +191,10 @@ class TestResponsesAsStaffReadThem:
         (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
         response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
         exported = clinic.api.call("GET", f"/v1/responses/{response_id}/fhir", claims=NURSE)
+        assert exported.status == 200, exported.body
         resource = QuestionnaireResponse.model_validate(exported.body)
-        assert resource.status == "completed" and resource.questionnaire.endswith("who-5|1")
+        assert resource.status == "completed"
+        assert resource.questionnaire is not None and resource.questionnaire.endswith("who-5|1")
         assert "070365-4286" not in str(exported.body) and "0703654286" not in str(exported.body)
 
     def test_unit_scoped_visibility_on_and_off(self, clinic: Clinic) -> None:
@@ -189,7 +204,8 @@ class TestResponsesAsStaffReadThem:
         paths = [f"/v1/citizens/{citizen_id}", f"/v1/citizens/{citizen_id}/responses", f"/v1/responses/{response_id}"]
         assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [200, 200, 200]
         change_municipality(clinic.api, "0751", {"unitScopedVisibility": True})
-        assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [404, 404, 404]
+        hidden = [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE) for p in paths]
+        assert [(r.status, r.problem["detail"]) for r in hidden] == [(404, NO_SUCH_CITIZEN)] * 3
         assert [clinic.api.call("GET", p, claims=NURSE).status for p in paths] == [200, 200, 200]
 
     def test_another_municipality_cannot_reach_the_response(self, clinic: Clinic) -> None:
@@ -198,8 +214,10 @@ class TestResponsesAsStaffReadThem:
         (task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
         response_id = clinic.answer(claims, task, {f"who5-{n}": ["3"] for n in range(1, 6)})
         copenhagen = staff(Role.EMPLOYEE, "0101")
-        assert clinic.api.call("GET", f"/v1/responses/{response_id}", claims=copenhagen).status == 404
-        assert clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=copenhagen).status == 404
+        response = clinic.api.call("GET", f"/v1/responses/{response_id}", claims=copenhagen)
+        assert response.status == 404 and response.problem["detail"] == "Besvarelsen findes ikke (no such response)"
+        responses = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=copenhagen)
+        assert responses.status == 404 and responses.problem["detail"] == NO_SUCH_CITIZEN
 
 
 class TestAudit:
@@ -213,12 +231,14 @@ class TestAudit:
             "opensDaysBefore": 7,
             "dueHoursBefore": 2,
         }
-        appointment_id = clinic.api.call(
+        assigned = clinic.api.call(
             "POST",
             f"/v1/citizens/{citizen_id}/assignments",
             claims=NURSE,
             body={"questionnaireId": "gad-7", "unitId": UNIT, "schedule": appointment},
-        ).body["id"]
+        )
+        assert assigned.status == 201, assigned.body
+        appointment_id = assigned.body["id"]
         calls = {
             ("POST", "/v1/citizens"): (
                 "POST",
@@ -265,8 +285,10 @@ class TestAudit:
             assert all(e["actor"] == NURSE["sub"] and e["purpose"] for e in new)
 
     @staticmethod
-    def _events(api: ApiClient) -> list[dict]:
-        return api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR).body["items"]
+    def _events(api: ApiClient) -> list[dict[str, Any]]:
+        result = api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR)
+        assert result.status == 200, result.body
+        return as_objects(as_object(result.body)["items"])
 
     def test_when_the_audit_cannot_be_written_no_data_is_returned(self, clinic: Clinic) -> None:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
@@ -276,22 +298,30 @@ class TestAudit:
         for path in (f"/v1/citizens/{citizen_id}", f"/v1/responses/{response_id}", f"/v1/units/{UNIT}/worklist"):
             result = clinic.api.call("GET", path, claims=NURSE)
             assert result.status == 503, path
+            assert result.problem["detail"] == (
+                "Adgangen kunne ikke logges, så data vises ikke; prøv igen "
+                "(the access could not be audited, so no data is returned; try again)"
+            )
             assert "Hanne" not in str(result.body) and "phq9" not in str(result.body)
 
     def test_the_citizen_sees_who_read_their_data_unit_by_default_names_when_chosen(self, clinic: Clinic) -> None:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
-        clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        assert clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).status == 200
         log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
         read = next(e for e in log if e["action"] == "citizen.read")
         assert read["unit"] == UNIT and read["staffName"] is None and read["purpose"]
         change_municipality(clinic.api, "0751", {"accessLogShowsStaffNames": True})
         log = clinic.api.call("GET", "/v1/me/access-log", claims=claims).body
         assert next(e for e in log if e["action"] == "citizen.read")["staffName"] == "Sygeplejerske Mette Holm"
-        assert clinic.api.call("GET", "/v1/me/access-log", claims=NURSE).status == 403
+        staff_member = clinic.api.call("GET", "/v1/me/access-log", claims=NURSE)
+        assert staff_member.status == 403
+        assert staff_member.problem["detail"] == (
+            "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: citizen)"
+        )
 
     def test_auditors_query_by_citizen_and_by_staff_within_their_municipality(self, clinic: Clinic) -> None:
         citizen_id, _ = clinic.citizen("070365-4286", "Hanne")
-        clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE)
+        assert clinic.api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).status == 200
         by_citizen = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=AUDITOR).body
         assert [e["action"] for e in by_citizen["items"]] == ["citizen.read", "citizen.register"]
         assert by_citizen["nextCursor"] is None
@@ -308,7 +338,11 @@ class TestAudit:
         assert neither.problem["errors"] == [
             {"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}
         ]
-        assert clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE).status == 403
+        nurse = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE)
+        assert nurse.status == 403
+        assert nurse.problem["detail"] == (
+            "Din rolle giver ikke adgang til denne handling (this action needs one of the roles: auditor)"
+        )
 
     def test_auditors_page_through_events_since_a_time_and_another_lists_cursor_is_refused(
         self, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
@@ -340,12 +374,17 @@ class TestAudit:
 def test_synced_unit_membership_decides_over_the_token_claim(clinic: Clinic) -> None:
     """Once the organisation sync knows a staff member, their units come from FK-Organisation."""
     unlisted_nurse = staff(Role.EMPLOYEE, "0751", subject="fk-user-7", units=[])
-    assert _worklist(clinic.api, claims=unlisted_nurse).status == 403
+    refused = _worklist(clinic.api, claims=unlisted_nurse)
+    assert refused.status == 403 and refused.problem["detail"] == OWN_UNITS_ONLY
     membership = StaffMembership(
         municipality="0751", subject="fk-user-7", unit_id=UNIT, positions=["Sygeplejerske"], updated_at=utc_now()
     )
     UnitRepository(data_table()).write([], [membership], [])
-    assert _worklist(clinic.api, claims=unlisted_nurse).status == 200
+    empty: dict[str, Any] = {"unitId": UNIT, "items": [], "overdueTasks": [], "nextCursor": None}
+    listed = _worklist(clinic.api, claims=unlisted_nurse)
+    assert (listed.status, listed.body) == (200, empty)
     moved_on = staff(Role.EMPLOYEE, "0751", subject="fk-user-7", units=["sundhedscenter-syd"])
-    assert _worklist(clinic.api, claims=moved_on).status == 200  # the sync says Nord, whatever the token says
-    assert clinic.api.call("GET", "/v1/units/sundhedscenter-syd/worklist", claims=moved_on).status == 403
+    listed = _worklist(clinic.api, claims=moved_on)  # the sync says Nord, whatever the token says
+    assert (listed.status, listed.body) == (200, empty)
+    syd = clinic.api.call("GET", "/v1/units/sundhedscenter-syd/worklist", claims=moved_on)
+    assert syd.status == 403 and syd.problem["detail"] == OWN_UNITS_ONLY

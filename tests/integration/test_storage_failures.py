@@ -228,7 +228,7 @@ class Refuser:
         def handler(model: Any, **_: Any) -> None:
             self.refused.append(model.name)
             error = refusal.transaction if model.name == "TransactWriteItems" else refusal.single
-            raise ClientError(error, model.name)  # type: ignore[arg-type]
+            raise ClientError(error, model.name)
 
         self._handler = handler
         for operation in WRITES:

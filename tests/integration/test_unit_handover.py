@@ -22,12 +22,14 @@ def test_open_work_moves_to_the_successor_and_a_rerun_moves_nothing(
 ) -> None:
     files = OrgFiles.demo(tmp_path / "org-data")
     default_sync().run(files.write(), NOW)
-    citizen_id = api.call(
+    registered = api.call(
         "POST",
         "/v1/citizens",
         claims=NORD_NURSE,
         body={"cpr": "070365-4286", "name": "Hanne", "consentToDigitalPro": True},
-    ).body["id"]
+    )
+    assert registered.status == 201, registered.body
+    citizen_id = registered.body["id"]
     first = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     schedule = {
         "kind": "recurring",
@@ -37,21 +39,24 @@ def test_open_work_moves_to_the_successor_and_a_rerun_moves_nothing(
         "answerWindowHours": 48,
         "count": 2,
     }
-    assignment = api.call(
+    assigned = api.call(
         "POST",
         f"/v1/citizens/{citizen_id}/assignments",
         claims=NORD_NURSE,
         body={"questionnaireId": "phq-9", "unitId": NORD, "schedule": schedule},
-    ).body
-    answered, pending = assignment["tasks"]
+    )
+    assert assigned.status == 201, assigned.body
+    answered, pending = assigned.body["tasks"]
     answers = {f"phq9-{n}": ["2"] for n in range(1, 10)}
-    response = api.call(
+    submitted = api.call(
         "POST",
         f"/v1/me/tasks/{answered['id']}/response",
         claims=citizen("070365-4286"),
         body={"answers": answers},
         headers={"Idempotency-Key": str(uuid.uuid4())},
-    ).body
+    )
+    assert submitted.status == 201, submitted.body
+    response = submitted.body
 
     files.unit(NORD)["successor_uuid"] = SYD
     report = default_sync().run(files.write(), NOW + timedelta(days=1))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.answers import check_answer_shapes, enabled_items, validate_submission
-from kommunal_pro.questionnaires.model import QuestionnaireDefinition
+from kommunal_pro.questionnaires.model import Answers, QuestionnaireDefinition
 
 
-def _text(da: str) -> dict:
+def _text(da: str) -> dict[str, str]:
     return {"da": da}
 
 
-def _choice(link_id: str, codes: list[str], **extra: object) -> dict:
+def _choice(link_id: str, codes: list[str], **extra: object) -> dict[str, Any]:
     options = [{"code": c, "display": _text(c), "score": i} for i, c in enumerate(codes)]
     return {"linkId": link_id, "type": "choice", "text": _text(link_id), "options": options, **extra}
 
@@ -89,7 +91,7 @@ CHECK_IN = QuestionnaireDefinition.model_validate(
 )
 
 
-def _problems(answers: dict) -> list[tuple[str, str]]:
+def _problems(answers: Answers) -> list[tuple[str, str]]:
     with pytest.raises(InvalidInput) as refused:
         validate_submission(CHECK_IN, answers)
     return [(p["location"].removeprefix("answers."), p["message"]) for p in refused.value.errors]
@@ -116,7 +118,7 @@ def test_answers_to_hidden_questions_are_refused() -> None:
 
 
 def test_enable_behavior_any_opens_the_nested_group_and_its_required_questions() -> None:
-    heavy_smoker = {"ryger": [True], "cigaretter": [25], "aandenoed": ["let"]}
+    heavy_smoker: Answers = {"ryger": [True], "cigaretter": [25], "aandenoed": ["let"]}
     assert {"soevn", "timer", "vaagen", "vaagen-antal"} <= enabled_items(CHECK_IN, heavy_smoker)
     assert sorted(_problems(heavy_smoker)) == [
         ("soevn", "at least one question in this group must be answered"),
@@ -124,7 +126,7 @@ def test_enable_behavior_any_opens_the_nested_group_and_its_required_questions()
     ]
     validate_submission(CHECK_IN, heavy_smoker | {"timer": [6.5], "vaagen-antal": [3]})
     assert _problems(heavy_smoker | {"timer": [6.5]}) == [("vaagen-antal", "this question must be answered")]
-    light = {"ryger": [True], "cigaretter": [5], "aandenoed": ["let"]}
+    light: Answers = {"ryger": [True], "cigaretter": [5], "aandenoed": ["let"]}
     assert "soevn" not in enabled_items(CHECK_IN, light) and "vaagen-antal" not in enabled_items(CHECK_IN, light)
 
 
@@ -134,7 +136,7 @@ def test_a_hidden_questions_answer_counts_as_absent_for_other_conditions() -> No
 
 
 def test_enable_behavior_all_with_exists_and_a_date_comparison() -> None:
-    base = {"ryger": [False], "aandenoed": ["ingen"]}
+    base: Answers = {"ryger": [False], "aandenoed": ["ingen"]}
     assert "kontakt" not in enabled_items(CHECK_IN, base | {"sidst": ["2025-12-24"]})
     assert "kontakt" in enabled_items(CHECK_IN, base | {"sidst": ["2026-03-02"]})
     assert _problems(base | {"sidst": ["2026-03-02"]}) == [("kontakt", "this question must be answered")]
@@ -160,7 +162,7 @@ def test_repeats_allow_several_answers_and_others_take_one() -> None:
         ({"vejret": ["fint"]}, "no question with this linkId in the questionnaire"),
     ],
 )
-def test_each_shape_rule(answer: dict, message: str) -> None:
+def test_each_shape_rule(answer: Answers, message: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         check_answer_shapes(CHECK_IN, answer)
     assert [e["message"] for e in refused.value.errors] == [message]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
 from kommunal_pro import api
@@ -11,10 +14,14 @@ from kommunal_pro.errors import Conflict, PreconditionFailed
 from local.apigateway import LocalLambdaContext, proxy_event
 from local.tokens import dev_claims
 
+# The context is Any: the handler is typed for Lambda's LambdaContext, and the tests pass LocalLambdaContext, which
+# has the attributes Powertools reads but is not a LambdaContext.
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
 
 @pytest.fixture
-def app_for_origins(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    def build(origins: str):  # type: ignore[no-untyped-def]
+def app_for_origins(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Handler]]:
+    def build(origins: str) -> Handler:
         monkeypatch.setenv("CORS_ALLOWED_ORIGINS", origins)
         get_settings.cache_clear()
         app = api.create_app()
@@ -37,14 +44,14 @@ def app_for_origins(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped
     get_settings.cache_clear()
 
 
-def _call(handler, path: str, origin: str) -> dict:  # type: ignore[no-untyped-def]
+def _call(handler: Handler, path: str, origin: str) -> dict[str, Any]:
     event = proxy_event(
         "GET", path, resource=path, headers={"Origin": origin}, claims=dev_claims(Role.NATIONAL_ADMIN, None)
     )
     return handler(event, LocalLambdaContext(function_name="plumbing"))
 
 
-def test_responses_carry_cors_headers_only_for_configured_origins(app_for_origins) -> None:  # type: ignore[no-untyped-def]
+def test_responses_carry_cors_headers_only_for_configured_origins(app_for_origins: Callable[[str], Handler]) -> None:
     handler = app_for_origins("https://pilot.kommunalpro.dk, https://kommunalpro.dk")
     allowed = _call(handler, "/v1/ping", "https://kommunalpro.dk")
     assert allowed["multiValueHeaders"]["Access-Control-Allow-Origin"] == ["https://kommunalpro.dk"]
@@ -53,12 +60,14 @@ def test_responses_carry_cors_headers_only_for_configured_origins(app_for_origin
     assert "Access-Control-Allow-Origin" not in (stranger.get("multiValueHeaders") or {})
 
 
-def test_no_cors_headers_without_configured_origins(app_for_origins) -> None:  # type: ignore[no-untyped-def]
+def test_no_cors_headers_without_configured_origins(app_for_origins: Callable[[str], Handler]) -> None:
     response = _call(app_for_origins(""), "/v1/ping", "https://kommunalpro.dk")
     assert "Access-Control-Allow-Origin" not in (response.get("multiValueHeaders") or {})
 
 
-def test_domain_errors_become_problem_json_with_their_status_and_extensions(app_for_origins) -> None:  # type: ignore[no-untyped-def]
+def test_domain_errors_become_problem_json_with_their_status_and_extensions(
+    app_for_origins: Callable[[str], Handler],
+) -> None:
     handler = app_for_origins("")
     stale = _call(handler, "/v1/stale", "")
     assert stale["statusCode"] == 412

@@ -47,11 +47,12 @@ def _part(module: Path) -> str:
 
 def _imported_parts(tree: ast.AST) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
-        names = []
         if isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
+        else:
+            continue
         parts = {name.split(".")[1] for name in names if name.startswith("kommunal_pro.")}
         for part in sorted(parts & RANK.keys()):
             yield node.lineno, part
@@ -82,10 +83,7 @@ def _functions_using(tree: ast.AST, name: str) -> Iterator[tuple[int, str | None
     for top in ast.iter_child_nodes(tree):
         owner = top.name if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else None
         for node in ast.walk(top):
-            used = (isinstance(node, ast.Name) and node.id == name) or (
-                isinstance(node, ast.alias) and (node.asname or node.name) == name
-            )
-            if used and not isinstance(node, ast.alias):
+            if isinstance(node, ast.Name) and node.id == name:
                 yield node.lineno, owner
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from kommunal_pro.auth import Principal, Role, principal_from_event, split_claim
@@ -5,7 +7,7 @@ from kommunal_pro.errors import Forbidden, Unauthenticated
 from local.apigateway import proxy_event
 
 
-def _event(claims: dict | None) -> dict:
+def _event(claims: dict[str, Any] | None) -> dict[str, Any]:
     return proxy_event("GET", "/v1/municipalities", resource="/v1/municipalities", claims=claims)
 
 
@@ -63,7 +65,7 @@ def test_no_claims_is_unauthenticated() -> None:
         {"sub": "x", "cognito:groups": "employee"},  # staff without municipality
     ],
 )
-def test_claims_without_a_known_role_or_municipality_are_forbidden(claims: dict) -> None:
+def test_claims_without_a_known_role_or_municipality_are_forbidden(claims: dict[str, Any]) -> None:
     with pytest.raises(Forbidden):
         principal_from_event(_event(claims))
 

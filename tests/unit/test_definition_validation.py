@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.model import QuestionnaireDefinition
 from kommunal_pro.questionnaires.validation import validate_definition
+from tests.json_values import as_objects
 
 
-def _option(code: str, score: float | None) -> dict:
+def _option(code: str, score: float | None) -> dict[str, Any]:
     return {"code": code, "display": {"da": f"Svar {code}"}, "score": score}
 
 
@@ -64,7 +66,7 @@ VALID: dict[str, Any] = {
 }
 
 
-def _with(change: Any) -> QuestionnaireDefinition:
+def _with(change: Callable[[dict[str, Any]], None]) -> QuestionnaireDefinition:
     data = copy.deepcopy(VALID)
     change(data)
     return QuestionnaireDefinition.model_validate(data)
@@ -77,8 +79,8 @@ def _problems(definition: QuestionnaireDefinition) -> list[tuple[str, str]]:
     return [(p["location"], p["message"]) for p in refused.value.errors]
 
 
-def _group(data: dict) -> list[dict]:
-    return data["items"][0]["items"]
+def _group(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return as_objects(data["items"][0]["items"])
 
 
 def test_the_valid_definition_passes() -> None:
@@ -86,14 +88,14 @@ def test_the_valid_definition_passes() -> None:
 
 
 def test_duplicate_link_ids_even_across_nesting() -> None:
-    def duplicate(data: dict) -> None:
+    def duplicate(data: dict[str, Any]) -> None:
         data["items"][1]["linkId"] = "t2"
 
     assert ("item t2", "linkId 't2' is used by 2 items; linkIds must be unique") in _problems(_with(duplicate))
 
 
 def test_enable_when_pointing_nowhere() -> None:
-    def dangling(data: dict) -> None:
+    def dangling(data: dict[str, Any]) -> None:
         data["items"][2]["enableWhen"][0]["question"] = "t9"
 
     assert _problems(_with(dangling)) == [
@@ -123,21 +125,21 @@ def test_enable_when_pointing_nowhere() -> None:
         ),
     ],
 )
-def test_enable_when_of_an_incompatible_type(condition: dict, message: str) -> None:
-    def condition_on(data: dict) -> None:
+def test_enable_when_of_an_incompatible_type(condition: dict[str, Any], message: str) -> None:
+    def condition_on(data: dict[str, Any]) -> None:
         data["items"][2]["enableWhen"] = [condition]
 
     assert _problems(_with(condition_on)) == [("item uddyb", message)]
 
 
 def test_enable_when_cycles_directly_and_through_a_group() -> None:
-    def cycle(data: dict) -> None:
+    def cycle(data: dict[str, Any]) -> None:
         data["items"][1]["enableWhen"] = [{"question": "uddyb", "operator": "exists", "answer": True}]
         data["items"][2]["enableWhen"] = [{"question": "alder", "operator": "exists", "answer": True}]
 
     assert [m for _, m in _problems(_with(cycle))] == ["enableWhen conditions form a cycle: alder → uddyb → alder"]
 
-    def group_waits_for_its_child(data: dict) -> None:
+    def group_waits_for_its_child(data: dict[str, Any]) -> None:
         data["items"][0]["enableWhen"] = [{"question": "t1", "operator": "exists", "answer": True}]
 
     assert [m for _, m in _problems(_with(group_waits_for_its_child))] == [
@@ -146,10 +148,10 @@ def test_enable_when_cycles_directly_and_through_a_group() -> None:
 
 
 def test_choice_items_need_options_with_unique_codes() -> None:
-    def no_options(data: dict) -> None:
+    def no_options(data: dict[str, Any]) -> None:
         data["items"].append({"linkId": "tom", "type": "choice", "text": {"da": "Tom"}})
 
-    def duplicate_codes(data: dict) -> None:
+    def duplicate_codes(data: dict[str, Any]) -> None:
         _group(data)[0]["options"].append(_option("2", 2))
 
     assert _problems(_with(no_options)) == [("item tom", "a choice item needs answer options")]
@@ -157,13 +159,13 @@ def test_choice_items_need_options_with_unique_codes() -> None:
 
 
 def test_scales_must_reference_existing_numeric_items() -> None:
-    def unknown(data: dict) -> None:
+    def unknown(data: dict[str, Any]) -> None:
         data["scales"][0]["items"] = ["t1", "t2", "t4"]
 
-    def free_text(data: dict) -> None:
+    def free_text(data: dict[str, Any]) -> None:
         data["scales"][0]["items"] = ["t1", "t2", "uddyb"]
 
-    def unscored(data: dict) -> None:
+    def unscored(data: dict[str, Any]) -> None:
         _group(data)[2]["options"][0]["score"] = None
 
     assert _problems(_with(unknown)) == [("scale total", "refers to unknown item 't4'")]
@@ -176,13 +178,13 @@ def test_scales_must_reference_existing_numeric_items() -> None:
 
 
 def test_flag_thresholds_that_overlap_or_leave_the_scale_range() -> None:
-    def overlapping(data: dict) -> None:
+    def overlapping(data: dict[str, Any]) -> None:
         data["flagRules"][1]["max"] = 7
 
-    def beyond(data: dict) -> None:
+    def beyond(data: dict[str, Any]) -> None:
         data["flagRules"][2]["max"] = 12
 
-    def unknown_code(data: dict) -> None:
+    def unknown_code(data: dict[str, Any]) -> None:
         data["flagRules"][3]["codes"] = ["4"]
 
     assert _problems(_with(overlapping)) == [
@@ -193,7 +195,7 @@ def test_flag_thresholds_that_overlap_or_leave_the_scale_range() -> None:
 
 
 def test_references_to_unknown_scales() -> None:
-    def unknown(data: dict) -> None:
+    def unknown(data: dict[str, Any]) -> None:
         data["flagRules"][0]["scale"] = "samlet"
         data["feedback"][0]["scale"] = "samlet"
 
@@ -204,7 +206,7 @@ def test_references_to_unknown_scales() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    def many(data: dict) -> None:
+    def many(data: dict[str, Any]) -> None:
         data["items"][1]["linkId"] = "t2"
         data["items"][2]["maxLength"] = None
         data["items"][1]["maxLength"] = 5

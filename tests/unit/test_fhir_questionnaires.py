@@ -31,13 +31,14 @@ from kommunal_pro.questionnaires.model import (
     Text,
 )
 from kommunal_pro.questionnaires.validation import validate_definition
+from tests.json_values import as_object
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "fhir" / "questionnaires"
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    return as_object(json.loads((FIXTURES / f"{name}.json").read_text()))
 
 
 def without_items(resource: dict[str, Any], *link_ids: str) -> dict[str, Any]:
@@ -924,7 +925,7 @@ def test_random_questionnaire_shapes_only_ever_raise_invalid_input(body: Any) ->
     imports_or_refuses({**resource, "resourceType": "Questionnaire"})
 
 
-def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+def paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
     found = [prefix] if prefix else []
     children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
     for key, child in children:
@@ -937,7 +938,7 @@ def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
 def test_a_fixture_with_one_value_replaced_only_ever_raises_invalid_input(name: str, data: st.DataObject) -> None:
     resource = fixture(name)
     path = data.draw(st.sampled_from(paths(resource)))
-    parent = resource
+    parent: Any = resource  # objects and lists on the way down
     for key in path[:-1]:
         parent = parent[key]
     parent[path[-1]] = data.draw(json_values)

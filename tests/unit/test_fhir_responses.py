@@ -100,7 +100,7 @@ def who5() -> QuestionnaireDefinition:
     return standard_instruments()["who-5"]
 
 
-WHO5_ALL = {"who5-1": ["4"], "who5-2": ["3"], "who5-3": ["5"], "who5-4": ["4"], "who5-5": ["4"]}
+WHO5_ALL: Answers = {"who5-1": ["4"], "who5-2": ["3"], "who5-3": ["5"], "who5-4": ["4"], "who5-5": ["4"]}
 
 
 def test_who5_response_is_valid_r4_and_points_at_the_exported_questionnaire_version() -> None:
@@ -176,7 +176,7 @@ def test_unanswered_questions_are_left_out_and_a_scale_without_value_has_none() 
     definition = who5()
     for item in definition.items:
         item.required = False  # a draft-like partial answer set, as an author may allow it
-    answers = {"who5-1": ["4"], "who5-2": [], "who5-4": ["0"]}
+    answers: Answers = {"who5-1": ["4"], "who5-2": [], "who5-4": ["0"]}
     resource = exported(stored(definition, answers), definition)
     assert [item["linkId"] for item in resource["item"]] == ["who5-1", "who5-4"]
     scales = extensions(resource, SCALE_VALUE_EXTENSION)
@@ -202,6 +202,7 @@ def test_note_and_wants_contact_are_our_extensions(note: str | None, wants_conta
         {"url": WANTS_CONTACT_EXTENSION, "valueBoolean": wants_contact}
     ]
     parsed = QuestionnaireResponse.model_validate(resource)
+    assert parsed.extension is not None
     assert {extension.url for extension in parsed.extension} >= {WANTS_CONTACT_EXTENSION}
 
 
@@ -388,8 +389,10 @@ def test_answers_are_typed_by_item_type() -> None:
         "exercise-kind": [{"valueString": "Svømning"}],
     }
     parsed = QuestionnaireResponse.model_validate(resource)
+    assert parsed.item is not None
     symptoms = next(item for item in parsed.item if item.linkId == "symptoms")
-    assert [answer.valueCoding.code for answer in symptoms.answer] == ["sleep", "pain"]
+    assert symptoms.answer is not None
+    assert [answer.valueCoding.code if answer.valueCoding else None for answer in symptoms.answer] == ["sleep", "pain"]
 
 
 def test_boolean_false_and_zero_are_answers_not_omissions() -> None:

@@ -17,12 +17,12 @@ from kommunal_pro.scheduling.timeline import PlannedMessage, ReminderPolicy, pla
 DEFAULT = ReminderPolicy()
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=COPENHAGEN)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=COPENHAGEN)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def plan(
@@ -71,7 +71,7 @@ def test_a_reminder_at_the_opening_time_is_not_sent() -> None:
 
 def test_max_reminders_keeps_the_earliest_and_does_not_count_the_invitation() -> None:
     opens, due = local(2025, 1, 6, 9), local(2025, 1, 13, 9)
-    many = {"before_due_hours": [2, 24, 72, 48], "after_due_hours": [48, 24]}
+    many: dict[str, Any] = {"before_due_hours": [2, 24, 72, 48], "after_due_hours": [48, 24]}
     assert plan(opens, due, **many) == [
         (0, "invitation", utc(2025, 1, 6, 8)),
         (1, "reminder", utc(2025, 1, 10, 8)),
@@ -161,7 +161,7 @@ def test_quiet_hours_on_the_autumn_night() -> None:
 def test_quiet_hours_ending_in_the_hour_that_happens_twice() -> None:
     # Quiet 23:00–02:30. On 26 October 2025 the clock shows 02:10 and 02:30 twice: a message at the second
     # 02:10 (01:10Z) waits until the second 02:30 (01:30Z), not the first one, which has passed.
-    policy = {"quiet_hours_start": time(23), "quiet_hours_end": time(2, 30), "before_due_hours": [1]}
+    policy: dict[str, Any] = {"quiet_hours_start": time(23), "quiet_hours_end": time(2, 30), "before_due_hours": [1]}
     opens = local(2025, 10, 20, 9)
     assert plan(opens, utc(2025, 10, 26, 2, 10), channel="sms", **policy)[1] == (
         1,
@@ -177,9 +177,9 @@ def test_quiet_hours_ending_in_the_hour_that_happens_twice() -> None:
 
 def test_quiet_hours_within_one_day_and_none() -> None:
     opens, due = local(2025, 1, 13, 12, 15), local(2025, 1, 20, 9)
-    lunch = {"quiet_hours_start": time(12), "quiet_hours_end": time(13)}
+    lunch: dict[str, Any] = {"quiet_hours_start": time(12), "quiet_hours_end": time(13)}
     assert plan(opens, due, channel="sms", **lunch)[0] == (0, "invitation", utc(2025, 1, 13, 12))
-    none = {"quiet_hours_start": time(8), "quiet_hours_end": time(8)}
+    none: dict[str, Any] = {"quiet_hours_start": time(8), "quiet_hours_end": time(8)}
     assert plan(local(2025, 1, 13, 3), due, channel="sms", **none)[0] == (0, "invitation", utc(2025, 1, 13, 2))
 
 
