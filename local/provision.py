@@ -4,6 +4,7 @@ audit tables, the KMS key that encrypts CPR numbers and the secret keying their 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import boto3
 from botocore.exceptions import ClientError
@@ -25,20 +26,23 @@ def provision(settings: Settings, cpr_hash_key: str | None = None) -> bool:
 
 def _ensure_cpr_key(alias: str) -> None:
     kms = boto3.client("kms")
-    try:
-        kms.describe_key(KeyId=alias)
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "NotFoundException":
-            raise
+    if not _exists(lambda: kms.describe_key(KeyId=alias), "NotFoundException"):
         key_id = kms.create_key(Description="Kommunal PRO local CPR encryption")["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
 
 def _ensure_hash_secret(secret_id: str, value: str) -> None:
     manager = boto3.client("secretsmanager")
-    try:
-        manager.describe_secret(SecretId=secret_id)
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
+    if not _exists(lambda: manager.describe_secret(SecretId=secret_id), "ResourceNotFoundException"):
         manager.create_secret(Name=secret_id, SecretString=value)
+
+
+def _exists(describe: Callable[[], object], not_found_code: str) -> bool:
+    """Whether `describe` finds the resource: False on the service's not-found error code, any other error raised."""
+    try:
+        describe()
+    except ClientError as error:
+        if error.response["Error"]["Code"] != not_found_code:
+            raise
+        return False
+    return True

@@ -56,8 +56,7 @@ def assign(citizen_id: ResourceId, request: Annotated[AssignmentRequest, Body()]
 
 @app.get("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
 def list_assignments(citizen_id: ResourceId) -> Response[list[AssignmentView]]:
-    views = default_service().of_citizen(current_principal(app), citizen_id)
-    return json_response([v.model_dump(mode="json", by_alias=True) for v in views])
+    return json_response(default_service().of_citizen(current_principal(app), citizen_id))
 
 
 @app.post("/v1/citizens/<citizen_id>/assignments/<assignment_id>/cancel", middlewares=[EMPLOYEES])

@@ -22,7 +22,7 @@ MUNICIPAL_READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE, ten
 
 @app.get("/v1/municipalities", middlewares=[NATIONAL_ADMINS])
 def list_municipalities() -> Response[list[Municipality]]:
-    return json_response([m.model_dump(mode="json", by_alias=True) for m in municipality_service().all()])
+    return json_response(municipality_service().all())
 
 
 @app.get("/v1/municipalities/<code>", middlewares=[MUNICIPAL_READERS])
@@ -45,7 +45,7 @@ def update_municipality(
 def list_units(code: Annotated[Tenant, Path()]) -> Response[list[UnitNode]]:
     """The municipality's active units as a tree, from the organisation sync."""
     municipality_service().get(current_principal(app), code)  # 403 for another municipality, 404 for an unknown one
-    return json_response([node.model_dump(mode="json", by_alias=True) for node in default_unit_service().tree(code)])
+    return json_response(default_unit_service().tree(code))
 
 
 @app.get("/v1/org-sync/runs", middlewares=[NATIONAL_ADMINS])

@@ -49,7 +49,7 @@ def list_questionnaires(
     text: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[list[QuestionnaireSummary]]:
     heads = default_service().search(current_principal(app), status, text)
-    return json_response([QuestionnaireSummary.of(h).model_dump(mode="json", by_alias=True) for h in heads])
+    return json_response([QuestionnaireSummary.of(h) for h in heads])
 
 
 @app.get("/v1/questionnaires/<questionnaire_id>", middlewares=[READERS])
@@ -59,8 +59,7 @@ def get_questionnaire(questionnaire_id: QuestionnaireId) -> Response[Questionnai
 
 @app.get("/v1/questionnaires/<questionnaire_id>/versions", middlewares=[READERS])
 def list_versions(questionnaire_id: QuestionnaireId) -> Response[list[QuestionnaireVersion]]:
-    versions = default_service().versions(current_principal(app), questionnaire_id)
-    return json_response([v.model_dump(mode="json", by_alias=True) for v in versions])
+    return json_response(default_service().versions(current_principal(app), questionnaire_id))
 
 
 @app.get("/v1/questionnaires/<questionnaire_id>/versions/<version>", middlewares=[READERS])

@@ -27,8 +27,7 @@ ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 @app.get("/v1/me/tasks", middlewares=[CITIZENS])
 def my_tasks() -> Response[list[CitizenTask]]:
     """Open and overdue tasks first (soonest due first), then coming, then done."""
-    tasks = default_service().my_tasks(current_principal(app))
-    return json_response([t.model_dump(mode="json", by_alias=True) for t in tasks])
+    return json_response(default_service().my_tasks(current_principal(app)))
 
 
 @app.get("/v1/me/tasks/<task_id>", middlewares=[CITIZENS])
@@ -54,8 +53,7 @@ def submit(
 
 @app.get("/v1/me/responses", middlewares=[CITIZENS])
 def my_responses() -> Response[list[Receipt]]:
-    receipts = default_service().my_responses(current_principal(app))
-    return json_response([r.model_dump(mode="json", by_alias=True) for r in receipts])
+    return json_response(default_service().my_responses(current_principal(app)))
 
 
 @app.put("/v1/me/preferences", middlewares=[CITIZENS])
@@ -67,15 +65,13 @@ def my_preferences(preferences: Annotated[Preferences, Body()]) -> Response[Pref
 @app.get("/v1/me/access-log", middlewares=[CITIZENS])
 def my_access_log() -> Response[list[AccessLogEntry]]:
     """When staff read my data, and why."""
-    entries = review_service().access_log(current_principal(app))
-    return json_response([e.model_dump(mode="json", by_alias=True) for e in entries])
+    return json_response(review_service().access_log(current_principal(app)))
 
 
 @app.get("/v1/citizens/<citizen_id>/responses", middlewares=[EMPLOYEES])
 def citizen_responses(citizen_id: ResourceId) -> Response[list[StaffResponseView]]:
     """The citizen's answers with scores, flags and change since the previous response (audited)."""
-    views = review_service().citizen_responses(current_principal(app), citizen_id)
-    return json_response([v.model_dump(mode="json", by_alias=True) for v in views])
+    return json_response(review_service().citizen_responses(current_principal(app), citizen_id))
 
 
 @app.get("/v1/responses/<response_id>", middlewares=[EMPLOYEES])

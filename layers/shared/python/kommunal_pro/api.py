@@ -7,7 +7,7 @@ A function module does three things: `app = create_app()`, routes with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -122,11 +122,16 @@ def current_principal(app: APIGatewayRestResolver) -> Principal:
 
 
 def json_response(
-    body: BaseModel | dict[str, Any] | list[Any], status: int = 200, headers: dict[str, str] | None = None
+    body: BaseModel | Sequence[BaseModel], status: int = 200, headers: dict[str, str] | None = None
 ) -> Response[Any]:
-    """A JSON response; Powertools validates it against the route's declared response model."""
-    payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
+    """A JSON response of a model or a list of models, by alias; Powertools validates it against the route's
+    declared response model."""
+    payload = _json(body) if isinstance(body, BaseModel) else [_json(model) for model in body]
     return Response(status_code=status, content_type="application/json", body=payload, headers=headers or {})
+
+
+def _json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)
 
 
 def problem_response(problem: Problem) -> Response[Any]:

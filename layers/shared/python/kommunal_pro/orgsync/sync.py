@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Key
@@ -32,7 +32,7 @@ from kommunal_pro.config import get_settings
 from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger, metrics
 from kommunal_pro.organisations.service import reference_municipalities
-from kommunal_pro.organisations.units import StaffMembership, Unit, UnitRepository
+from kommunal_pro.organisations.units import StaffMembership, SyncedRecord, Unit, UnitRepository
 from kommunal_pro.orgsync.handover import HandedOver, WorkHandover
 from kommunal_pro.orgsync.source import (
     MissingSourceFile,
@@ -52,6 +52,7 @@ from kommunal_pro.tenancy import NATIONAL
 
 ABORTED_METRIC = "OrgSyncAborted"
 MAX_LISTED_ROWS = 100
+SyncedT = TypeVar("SyncedT", bound=SyncedRecord)
 
 
 class FileResult(ApiModel):
@@ -300,14 +301,10 @@ class OrgSync:
             if unit.active and unit.id not in checked.units and unit.id not in checked.kept_units
         ]
         for unit in [*incoming, *gone]:
-            old = stored.get(unit.id)
-            if old is not None and old.same_as(unit):
-                report.units.unchanged += 1
+            replaced = _queue_changed(stored.get(unit.id), unit, changes.units, report.units)
+            if replaced is None:
                 continue
-            changes.units.append(unit)
-            if old is None:
-                report.units.created += 1
-            elif old.active and not unit.active:
+            if replaced.active and not unit.active:
                 report.units.deactivated += 1
                 report.closed_units.append(
                     ClosedUnit(
@@ -345,19 +342,29 @@ class OrgSync:
                 positions=sorted(names),
                 updated_at=report.started_at,
             )
-            old = stored.get((subject, unit_id))
-            if old is not None and old.same_as(membership):
-                report.memberships.unchanged += 1
-                continue
-            changes.memberships.append(membership)
-            if old is None:
-                report.memberships.created += 1
-            else:
+            replaced = _queue_changed(
+                stored.get((subject, unit_id)), membership, changes.memberships, report.memberships
+            )
+            if replaced is not None:
                 report.memberships.updated += 1
         for (subject, unit_id), old in stored.items():
             if (subject, unit_id) not in wanted and subject not in checked.kept_users:
                 changes.removed.append(old)
                 report.memberships.removed += 1
+
+
+def _queue_changed(
+    old: SyncedT | None, new: SyncedT, writes: list[SyncedT], counts: UnitChanges | MembershipChanges
+) -> SyncedT | None:
+    """Queue `new` for writing unless it equals the stored `old`, counting it as unchanged or created.
+    Returns the stored record it replaces, which the caller counts by how it changed (None: counted here)."""
+    if old is not None and old.same_as(new):
+        counts.unchanged += 1
+        return None
+    writes.append(new)
+    if old is None:
+        counts.created += 1
+    return old
 
 
 def _unit(record: OrgUnit, unit_types: dict[str, str | None], at: datetime) -> Unit:

@@ -27,6 +27,13 @@ FREQUENCY_OPTIONS = [
     ("3", "Næsten hver dag", "Nearly every day"),
 ]
 
+# How PHQ-9 and GAD-7, both from the PHQ screeners, credit their authors and the grant.
+PHQ_CREDIT = (
+    "Udviklet af Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke m.fl. med støtte fra Pfizer Inc.",
+    "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
+    "with an educational grant from Pfizer Inc.",
+)
+
 # The feedback every instrument gives when there is nothing more to say: neutral, and true.
 THANK_YOU = (
     "Tak for dine svar. Vi gennemgår dem sammen ved din næste samtale.",
@@ -78,7 +85,7 @@ def frequency_instrument(
     *,
     name: str,
     title: Text,
-    description: Text,
+    description: tuple[str, str],
     code: str,
     questions: list[tuple[str, str, str]],
     total_name: Text,
@@ -94,7 +101,8 @@ def frequency_instrument(
     prorated total is rounded half-up to a whole number, so it falls in one of the integer bands (a half
     goes to the more severe one). The last question, how much the problems get in the way, is on the
     official forms but not scored, and optional.
-    `questions` are (LOINC code, Danish, English); linkIds are the lower-case name and the item number.
+    `description` is (Danish, English), to which the authors' credit is added; `questions` are (LOINC code,
+    Danish, English); linkIds are the lower-case name and the item number.
     """
     prefix = name.lower()
     scored = [f"{prefix}-{number}" for number in range(1, len(questions) + 1)]
@@ -141,7 +149,7 @@ def frequency_instrument(
     )
     return QuestionnaireDefinition(
         title=title,
-        description=description,
+        description=Text(da=f"{description[0]} {PHQ_CREDIT[0]}", en=f"{description[1]} {PHQ_CREDIT[1]}"),
         name=name,
         codes=[Coding(system=LOINC, code=code)],
         items=items,

@@ -38,12 +38,9 @@ def definition() -> QuestionnaireDefinition:
     return frequency_instrument(
         name="GAD7",
         title=Text(da="GAD-7 – angstsymptomer", en="GAD-7 – anxiety symptoms"),
-        description=Text(
-            da="Syv spørgsmål om angstsymptomer i de sidste 2 uger (Generalised Anxiety Disorder-7). "
-            "Udviklet af Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke m.fl. med støtte fra Pfizer Inc.",
-            en="Seven questions on anxiety symptoms over the last 2 weeks (Generalised Anxiety Disorder-7). "
-            "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
-            "with an educational grant from Pfizer Inc.",
+        description=(
+            "Syv spørgsmål om angstsymptomer i de sidste 2 uger (Generalised Anxiety Disorder-7).",
+            "Seven questions on anxiety symptoms over the last 2 weeks (Generalised Anxiety Disorder-7).",
         ),
         code="69737-5",
         questions=QUESTIONS,

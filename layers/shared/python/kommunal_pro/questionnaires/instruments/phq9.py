@@ -53,12 +53,9 @@ def definition() -> QuestionnaireDefinition:
     return frequency_instrument(
         name="PHQ9",
         title=Text(da="PHQ-9 – depressionssymptomer", en="PHQ-9 – depression symptoms"),
-        description=Text(
-            da="Ni spørgsmål om depressionssymptomer i de sidste 2 uger (Patient Health Questionnaire-9). "
-            "Udviklet af Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke m.fl. med støtte fra Pfizer Inc.",
-            en="Nine questions on depression symptoms over the last 2 weeks (Patient Health Questionnaire-9). "
-            "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
-            "with an educational grant from Pfizer Inc.",
+        description=(
+            "Ni spørgsmål om depressionssymptomer i de sidste 2 uger (Patient Health Questionnaire-9).",
+            "Nine questions on depression symptoms over the last 2 weeks (Patient Health Questionnaire-9).",
         ),
         code="44249-1",
         questions=QUESTIONS,
