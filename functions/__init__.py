@@ -12,9 +12,13 @@ implements, with no second list to keep in step.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import Operation
 
 # How Lambda invokes an entry point: API Gateway, an EventBridge schedule, an SQS event source mapping, or the
 # deployment (a CDK trigger).
@@ -64,12 +68,15 @@ def handler_module(name: str) -> ModuleType:
     return importlib.import_module(entry_point(name).import_path)
 
 
+def operations(name: str) -> Iterator[tuple[str, str, Operation]]:
+    """(METHOD, /path/{param}, its OpenAPI operation) for every route the function serves."""
+    schema = handler_module(name).app.get_openapi_schema()
+    for path, item in (schema.paths or {}).items():
+        for method in _METHODS:
+            if (operation := getattr(item, method, None)) is not None:
+                yield method.upper(), path, operation
+
+
 def http_routes(name: str) -> list[tuple[str, str]]:
     """(METHOD, /path/{param}) for every route the function serves."""
-    schema = handler_module(name).app.get_openapi_schema()
-    return sorted(
-        (method.upper(), path)
-        for path, item in (schema.paths or {}).items()
-        for method in _METHODS
-        if getattr(item, method, None) is not None
-    )
+    return sorted((method, path) for method, path, _ in operations(name))

@@ -9,9 +9,10 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
+from aws_lambda_powertools.event_handler.openapi.models import RequestBody
 from constructs import Construct
 
-from functions import handler_module
+from functions import operations
 from infra.config import EnvironmentConfig
 from infra.firewall import ApiFirewall
 from infra.identity import CLAIM_ROLES, Federation, custom_attribute
@@ -23,7 +24,6 @@ from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS, Role
 # Headers a browser may send to the API (CORS): the token, JSON bodies, optimistic concurrency, idempotency.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
 STAFF_POOL_ROLES = tuple(role for role in Role if role is not Role.CITIZEN)
-_BODY_METHODS = ("put", "post", "patch")
 # Errors API Gateway answers itself (no token, throttled, invalid body, WAF) in the API's problem+json shape.
 # ($context.error.messageString is a quoted JSON string.)
 _PROBLEM = '{"type": "about:blank", "title": $context.error.messageString}'
@@ -31,14 +31,10 @@ _PROBLEM = '{"type": "about:blank", "title": $context.error.messageString}'
 
 def body_routes(name: str) -> frozenset[tuple[str, str]]:
     """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body."""
-    schema = handler_module(name).app.get_openapi_schema()
     return frozenset(
-        (method.upper(), path)
-        for path, item in (schema.paths or {}).items()
-        for method in _BODY_METHODS
-        if (operation := getattr(item, method, None)) is not None
-        and operation.requestBody is not None
-        and operation.requestBody.required
+        (method, path)
+        for method, path, operation in operations(name)
+        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
     )
 
 
