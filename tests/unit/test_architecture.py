@@ -92,9 +92,10 @@ def _functions_using(tree: ast.AST, name: str) -> Iterator[tuple[int, str | None
     [m for m in _modules() if STORAGE not in m.parents],
     ids=lambda m: str(m.relative_to(PACKAGE)),
 )
-def test_only_composition_functions_touch_the_table(module: Path) -> None:
-    """Domain code is given its repositories; only `default_…()` builds them from the environment's table."""
-    uses = list(_functions_using(ast.parse(module.read_text()), "data_table"))
+def test_only_composition_functions_touch_the_tables(module: Path) -> None:
+    """Domain code is given its repositories; only `default_…()` builds them from the environment's tables."""
+    tree = ast.parse(module.read_text())
+    uses = [use for table in ("data_table", "audit_table") for use in _functions_using(tree, table)]
     assert [
         f"line {line} in {owner or 'module level'}"
         for line, owner in uses

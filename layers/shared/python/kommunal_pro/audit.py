@@ -152,5 +152,5 @@ class AuditLog:
         return Page(items=[from_item(AuditEvent, item) for item in items], next_cursor=next_cursor)
 
 
-def audit_log() -> AuditLog:
+def default_audit_log() -> AuditLog:
     return AuditLog(audit_table())

@@ -4,7 +4,7 @@ the municipality asks for that, and always audited before anything is returned."
 from __future__ import annotations
 
 from kommunal_pro.assignments.repository import AssignmentRepository
-from kommunal_pro.audit import Access, AuditLog, audit_log
+from kommunal_pro.audit import Access, AuditLog, default_audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.repository import CitizenRepository
@@ -57,5 +57,5 @@ def default_citizen_access() -> CitizenAccess:
         AssignmentRepository(table),
         default_municipality_service(),
         default_unit_service(),
-        audit_log(),
+        default_audit_log(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from kommunal_pro.audit import Access, AuditLog, audit_log
+from kommunal_pro.audit import Access, AuditLog, default_audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens import cpr_vault
 from kommunal_pro.citizens.models import (
@@ -88,4 +88,4 @@ class CitizenService:
 
 
 def default_citizen_service() -> CitizenService:
-    return CitizenService(CitizenRepository(data_table()), default_municipality_service(), audit_log())
+    return CitizenService(CitizenRepository(data_table()), default_municipality_service(), default_audit_log())

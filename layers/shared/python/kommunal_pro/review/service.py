@@ -10,7 +10,7 @@ from typing import Any, Literal
 from kommunal_pro.assignments.access import CitizenAccess, default_citizen_access
 from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.assignments.schedule import TaskStatus
-from kommunal_pro.audit import Access, AuditEvent, AuditLog, AuditQuery, audit_log
+from kommunal_pro.audit import Access, AuditEvent, AuditLog, AuditQuery, default_audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
@@ -235,5 +235,5 @@ def default_service() -> ReviewService:
         responses=ResponseRepository(table),
         municipalities=default_municipality_service(),
         units=default_unit_service(),
-        audit=audit_log(),
+        audit=default_audit_log(),
     )
