@@ -3,27 +3,60 @@ what passing repositories and services in (rather than reaching for the table) b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from kommunal_pro.assignments.access import CitizenAccess
 from kommunal_pro.assignments.models import Assignment
 from kommunal_pro.assignments.repository import AssignmentRepository
+from kommunal_pro.assignments.schedule import OnceSchedule
 from kommunal_pro.audit import Access, AuditEvent, AuditLog
 from kommunal_pro.auth import Principal, Role
-from kommunal_pro.citizens.models import StoredCitizen
+from kommunal_pro.citizens.models import Consent, StoredCitizen
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.errors import NotFound
 from kommunal_pro.organisations.models import Municipality, MunicipalitySettings
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import MunicipalityService
 from kommunal_pro.organisations.units import StaffMembership, UnitRepository, UnitService
+from kommunal_pro.questionnaires.model import Text
+from kommunal_pro.questionnaires.versions import VersionRef
 
 AARHUS = "0751"
-HANNE = StoredCitizen.model_construct(id="hanne", municipality=AARHUS, name="Hanne Jensen")
 NORD, SYD = "sundhedscenter-nord", "sundhedscenter-syd"
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
+HANNE = StoredCitizen(
+    id="hanne",
+    municipality=AARHUS,
+    name="Hanne Jensen",
+    cpr_masked="070365-xxxx",
+    email="hanne@example.dk",
+    mobile=None,
+    preferred_channel=None,
+    language="da",
+    consent=Consent(given=True, recorded_at=NOW, recorded_by="nurse_nord"),
+    created_at=NOW,
+    created_by="nurse_nord",
+    cpr_encrypted="(ciphertext)",
+    cpr_hash="(hmac)",
+)
+
+
+def _who5_in(unit: str) -> Assignment:
+    return Assignment(
+        id=f"who5-{unit}",
+        municipality=AARHUS,
+        citizen_id=HANNE.id,
+        questionnaire=VersionRef(tenant="national", questionnaire_id="who-5", version=1),
+        questionnaire_title=Text(da="WHO-5 Trivselsindeks"),
+        unit_id=unit,
+        course=None,
+        schedule=OnceSchedule(opens_at=NOW, due_at=NOW + timedelta(days=3)),
+        reminder_policy=None,
+        created_at=NOW,
+        created_by="nurse_nord",
+    )
 
 
 class Citizens(CitizenRepository):
@@ -39,7 +72,7 @@ class Assignments(AssignmentRepository):
         self._units = units_of_citizen
 
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
-        return [Assignment.model_construct(unit_id=unit) for unit in self._units.get(citizen_id, [])]
+        return [_who5_in(unit) for unit in self._units.get(citizen_id, [])]
 
 
 class Municipalities(MunicipalityRepository):
@@ -75,7 +108,18 @@ class Audit(AuditLog):
 
     def record(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> AuditEvent:
         self.recorded.append((principal.subject, action, citizen_id))
-        return AuditEvent.model_construct(citizen_id=citizen_id)
+        return AuditEvent(
+            id=str(len(self.recorded)),
+            municipality=principal.tenant,
+            at=NOW,
+            actor=principal.subject,
+            actor_name=None,
+            actor_units=[],
+            action=action,
+            purpose=action.purpose,
+            citizen_id=citizen_id,
+            resource=resource,
+        )
 
 
 def _access(unit_scoped: bool, audit: Audit) -> CitizenAccess:
