@@ -123,7 +123,8 @@ def make_server(api: LocalApi, host: str, port: int) -> ThreadingHTTPServer:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else None
+            # Not UTF-8: the bytes survive as lone surrogates, which the handler refuses with a 400.
+            body = self.rfile.read(length).decode(errors="surrogateescape") if length else None
             headers = {name.lower(): value for name, value in self.headers.items()}
             status, out_headers, payload = api.handle(self.command, self.path, headers, body)
             self.send_response(status)

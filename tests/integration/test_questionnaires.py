@@ -104,7 +104,7 @@ def test_staff_see_their_own_and_the_national_library_but_not_other_municipaliti
     published = api.call("POST", f"/v1/questionnaires/{theirs}/publish", claims=AARHUS_ADMIN)
     for result in (read, version, published):
         assert result.status == 404
-        assert result.problem["detail"] == f"Spørgeskemaet findes ikke (no questionnaire '{theirs}')"
+        assert result.problem["detail"] == "Spørgeskemaet findes ikke (no such questionnaire)"
     copenhagen_view = api.call("GET", f"/v1/questionnaires/{theirs}", claims=staff(Role.ADMIN, "0101")).body
     assert copenhagen_view["status"] == "draft"
     national_view = {q["id"] for q in api.call("GET", "/v1/questionnaires", claims=NATIONAL_ADMIN).body}
@@ -329,7 +329,9 @@ class TestFhir:
 def test_missing_and_malformed_ids_and_versions(api: ApiClient, seeded: Any) -> None:
     no_such = api.call("GET", "/v1/questionnaires/no-such", claims=AARHUS_ADMIN)
     assert no_such.status == 404
-    assert no_such.problem["detail"] == "Spørgeskemaet findes ikke (no questionnaire 'no-such')"
+    assert no_such.problem["detail"] == "Spørgeskemaet findes ikke (no such questionnaire)"
+    cpr_shaped = api.call("GET", "/v1/questionnaires/010190-1239", claims=AARHUS_ADMIN)
+    assert cpr_shaped.status == 404 and "010190" not in json.dumps(cpr_shaped.body)  # path ids are not echoed
     no_version = api.call("GET", "/v1/questionnaires/who-5/versions/99", claims=AARHUS_ADMIN)
     assert no_version.status == 404
     assert no_version.problem["detail"] == "Version 99 findes ikke (questionnaire has no version 99)"
@@ -380,3 +382,20 @@ class TestPreviewScore:
             "POST", "/v1/questionnaires/who-5/versions/1/preview-score", claims=AARHUS_NURSE, body={"answers": {}}
         )
         assert nurse.status == 403 and nurse.problem["detail"] == AUTHORS_ONLY
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body"),
+    [
+        (Role.ADMIN, "POST", "/v1/questionnaires", SLEEP),
+        (Role.ADMIN, "POST", "/v1/questionnaires/who-5/publish", None),
+        (Role.EMPLOYEE, "POST", "/v1/citizens", {"cpr": "070365-4286", "name": "Hanne", "consentToDigitalPro": True}),
+    ],
+)
+def test_only_national_admins_act_for_the_national_library(
+    api: ApiClient, seeded: Any, role: Role, method: str, path: str, body: Any
+) -> None:
+    result = api.call(method, path, claims=staff(role, "national"), body=body)
+
+    assert result.status == 403
+    assert result.problem["detail"] == "Dit login har en ugyldig kommunekode (the token's municipality is not valid)"

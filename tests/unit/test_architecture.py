@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "shared" / "python" /
 # never a part of its own layer or of a higher one. A new part goes here, where its imports put it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "tenancy", "clock", "models", "cpr"),  # plain values and settings
-    ("observability", "storage", "auth", "concurrency"),  # logging, the table, the caller, ETags
+    ("observability", "json_body"),  # logging with CPR numbers redacted; what a request body may hold
+    ("storage", "auth", "concurrency"),  # the table, the caller, ETags
     ("audit", "api"),  # the audit log; the HTTP plumbing every function shares
     ("scheduling",),  # reminder policy and plan, the Due index: what assignments, settings and jobs share
     ("organisations",),  # municipalities and their settings, units and staff membership

@@ -100,3 +100,11 @@ def test_staff_act_for_their_municipality_and_a_citizen_has_no_tenant() -> None:
     assert staff.tenant == "0751"
     with pytest.raises(Forbidden, match=r"only staff can do this"):
         _ = citizen.tenant
+
+
+@pytest.mark.parametrize("role", ["admin", "employee", "auditor"])
+def test_staff_whose_token_names_the_national_library_are_refused(role: str) -> None:
+    claims = {"sub": "s1", "cognito:groups": role, "custom:municipality": "national"}
+
+    with pytest.raises(Forbidden, match=r"the token's municipality is not valid"):
+        principal_from_event(_event(claims))

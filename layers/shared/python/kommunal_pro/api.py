@@ -30,6 +30,7 @@ from kommunal_pro.errors import (
     ServiceBusy,
     UnsupportedMediaType,
 )
+from kommunal_pro.json_body import body_size, check_json_body
 from kommunal_pro.observability import logger, metrics
 from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
 from kommunal_pro.storage.table import ConditionFailed, Contention
@@ -151,12 +152,13 @@ def _check_body(event: dict[str, Any]) -> None:
     if not body:
         return
     limit = get_settings().max_body_bytes
-    if len(body.encode()) > limit:
+    if body_size(body) > limit:
         raise PayloadTooLarge(f"Forespørgslen er for stor (the request body exceeds {limit} bytes)")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType("Send JSON med Content-Type: application/json (send the body as application/json)")
+    check_json_body(body)
 
 
 def _invalid_request(error: RequestValidationError) -> Response[Any]:

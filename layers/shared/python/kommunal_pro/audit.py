@@ -25,7 +25,7 @@ from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger
 from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import GSI1, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import audit_table, from_item, query_all, to_item
+from kommunal_pro.storage.table import audit_table, from_items, query_all, to_item
 
 AUDIT_PAGE = 100
 
@@ -134,7 +134,7 @@ class AuditLog:
         """Every event about a citizen, newest first (what the citizen's own access log shows)."""
         condition = Key(PK).eq(key(tenant, "CITIZEN", citizen_id))
         items = query_all(self._table, KeyConditionExpression=condition, ScanIndexForward=False)
-        return [from_item(AuditEvent, item) for item in items]
+        return from_items(AuditEvent, items)
 
     def page(self, tenant: str, query: AuditQuery, cursor: str | None) -> Page[AuditEvent]:
         """The auditor's look-up: events by citizen or by staff member since a time, newest first."""
@@ -149,7 +149,7 @@ class AuditLog:
         items, next_cursor = query_page(
             self._table, partition, AUDIT_PAGE, cursor, index, KeyConditionExpression=condition, ScanIndexForward=False
         )
-        return Page(items=[from_item(AuditEvent, item) for item in items], next_cursor=next_cursor)
+        return Page(items=from_items(AuditEvent, items), next_cursor=next_cursor)
 
 
 def default_audit_log() -> AuditLog:

@@ -93,6 +93,9 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
     municipality = NATIONAL if Role.NATIONAL_ADMIN in roles else claims.get(CLAIM_MUNICIPALITY)
     if not roles or not municipality or Role.CITIZEN in roles:
         raise Forbidden("Dit login mangler rolle eller kommune (the token carries no valid role or municipality)")
+    if municipality == NATIONAL and Role.NATIONAL_ADMIN not in roles:
+        # The national library is a tenant only national admins act for: not a municipality staff belong to.
+        raise Forbidden("Dit login har en ugyldig kommunekode (the token's municipality is not valid)")
     try:
         return Principal(
             subject=subject,

@@ -16,6 +16,6 @@ def expected_version(if_match: str | None) -> int:
             "Send If-Match med den ETag du sidst læste (send If-Match with the ETag you last read)"
         )
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise BadRequest("If-Match skal være en ETag fra en tidligere læsning (If-Match must be an ETag we sent)")
     return int(value)

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from kommunal_pro.assignments.schedule import Schedule, TaskState, TaskStatus, task_status
+from kommunal_pro.assignments.schedule import Instant, Schedule, TaskState, TaskStatus, task_status
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import Text
 from kommunal_pro.questionnaires.versions import VersionRef
@@ -30,7 +30,7 @@ class AssignmentRequest(ApiModel):
 
 
 class AppointmentMove(ApiModel):
-    appointment_at: AwareDatetime = Field(description="The consultation's new time")
+    appointment_at: Instant = Field(description="The consultation's new time")
 
 
 class AssignmentStatus(StrEnum):

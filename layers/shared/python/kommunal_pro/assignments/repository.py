@@ -17,7 +17,15 @@ from kommunal_pro.assignments.models import Assignment, Task
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, key
-from kommunal_pro.storage.table import from_item, move_listed, query_all, storage_failures, to_item, transact
+from kommunal_pro.storage.table import (
+    from_item,
+    from_items,
+    move_listed,
+    query_all,
+    storage_failures,
+    to_item,
+    transact,
+)
 
 MAX_TASKS_PER_ASSIGNMENT = 99  # one transaction holds at most 100 items: the assignment and its tasks
 
@@ -70,14 +78,15 @@ class AssignmentRepository:
         )
 
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
-        return [from_item(Assignment, i) for i in self._query_citizen(tenant, citizen_id, "ASSIGNMENT#")]
+        return from_items(Assignment, self._query_citizen(tenant, citizen_id, "ASSIGNMENT#"))
 
     def assignment(self, tenant: str, citizen_id: str, assignment_id: str) -> Assignment | None:
         item = self._table.get_item(Key={PK: citizen_pk(tenant, citizen_id), SK: f"ASSIGNMENT#{assignment_id}"})
         return from_item(Assignment, item["Item"]) if "Item" in item else None
 
     def tasks_of_citizen(self, tenant: str, citizen_id: str) -> list[Task]:
-        return [from_item(Task, i) for i in self._query_citizen(tenant, citizen_id, "TASK#") if i[SK].count("#") == 1]
+        items = self._query_citizen(tenant, citizen_id, "TASK#")
+        return from_items(Task, (i for i in items if i[SK].count("#") == 1))
 
     def tasks_of_assignment(self, tenant: str, assignment_id: str) -> list[Task]:
         condition = Key(GSI1.partition_key).eq(key(tenant, "ASSIGNMENT", assignment_id))
@@ -155,7 +164,7 @@ class AssignmentRepository:
             start.isoformat(), end.isoformat()
         )
         items = query_all(self._table, IndexName=GSI2.name, KeyConditionExpression=condition)
-        return [from_item(Task, item) for item in items]
+        return from_items(Task, items)
 
     def move_unit(self, tenant: str, closed_unit: str, successor: str) -> tuple[int, int]:
         """Hand a closed unit's unanswered tasks, and the assignments they belong to, to its successor.

@@ -50,7 +50,7 @@ class RecurringSchedule(ApiModel):
     first_opens_at: Instant
     every: Annotated[int, Field(ge=1, le=365)]
     unit: Literal["days", "weeks"]
-    answer_window_hours: Annotated[int, Field(ge=1)]
+    answer_window_hours: Annotated[int, Field(ge=1, le=366 * 24)]
     count: Annotated[int, Field(ge=1, le=MAX_OCCURRENCES)] | None = None
     until: date | None = Field(None, description="The last date (Europe/Copenhagen) on which a task may open")
 

@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Key
 
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.storage.schema import LOGIN, PK, SK, key
-from kommunal_pro.storage.table import ConditionFailed, from_item, storage_failures, to_item, transact
+from kommunal_pro.storage.table import ConditionFailed, from_item, from_items, storage_failures, to_item, transact
 
 PROFILE = "PROFILE"
 
@@ -83,4 +83,4 @@ class CitizenRepository:
         page = self._table.query(
             IndexName=LOGIN.name, KeyConditionExpression=Key(LOGIN.partition_key).eq(f"CPR#{cpr_hash}")
         )
-        return [from_item(StoredCitizen, item) for item in page["Items"]]
+        return from_items(StoredCitizen, page["Items"])

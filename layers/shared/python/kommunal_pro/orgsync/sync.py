@@ -47,7 +47,7 @@ from kommunal_pro.orgsync.source import (
 from kommunal_pro.responses.repository import ResponseRepository
 from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import PK, key
-from kommunal_pro.storage.table import data_table, from_item, storage_failures, to_item
+from kommunal_pro.storage.table import data_table, from_items, storage_failures, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 ABORTED_METRIC = "OrgSyncAborted"
@@ -405,7 +405,7 @@ class SyncRunRepository:
         items, next_cursor = query_page(
             self._table, (PK, _RUNS), limit, cursor, KeyConditionExpression=Key(PK).eq(_RUNS), ScanIndexForward=False
         )
-        return Page(items=[from_item(SyncReport, item) for item in items], next_cursor=next_cursor)
+        return Page(items=from_items(SyncReport, items), next_cursor=next_cursor)
 
 
 def default_sync_runs() -> SyncRunRepository:

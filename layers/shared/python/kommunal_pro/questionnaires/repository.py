@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import from_item, query_all, to_item, transact
+from kommunal_pro.storage.table import from_item, from_items, query_all, to_item, transact
 
 HEAD = "HEAD"
 
@@ -50,7 +50,7 @@ class QuestionnaireRepository:
         if status is not None:
             condition &= Key(GSI1.sort_key).begins_with(f"{status}#")
         items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
-        return [from_item(QuestionnaireHead, item) for item in items]
+        return from_items(QuestionnaireHead, items)
 
     def save(
         self, head: QuestionnaireHead, *versions: QuestionnaireVersion, expected_revision: int | None = None

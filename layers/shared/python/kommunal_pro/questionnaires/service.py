@@ -134,7 +134,7 @@ class QuestionnaireService:
         for tenant in _readable_tenants(principal):
             if head := self._repository.head(tenant, questionnaire_id):
                 return head
-        raise NotFound(f"Spørgeskemaet findes ikke (no questionnaire '{questionnaire_id}')")
+        raise NotFound("Spørgeskemaet findes ikke (no such questionnaire)")
 
     def _editable_head(self, principal: Principal, questionnaire_id: str) -> QuestionnaireHead:
         head = self._readable_head(principal, questionnaire_id)

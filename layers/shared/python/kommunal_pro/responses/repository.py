@@ -22,7 +22,15 @@ from kommunal_pro.questionnaires.versions import VersionRef
 from kommunal_pro.responses.models import Draft, Receipt, Review, StoredResponse
 from kommunal_pro.storage.pages import query_page
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, TTL_ATTRIBUTE, key
-from kommunal_pro.storage.table import from_item, move_listed, query_all, storage_failures, to_item, transact
+from kommunal_pro.storage.table import (
+    from_item,
+    from_items,
+    move_listed,
+    query_all,
+    storage_failures,
+    to_item,
+    transact,
+)
 
 IDEMPOTENCY_DAYS = 7
 _PENDING: dict[str, Any] = {
@@ -136,13 +144,13 @@ class ResponseRepository:
 
     def of_citizen(self, tenant: str, citizen_id: str) -> list[StoredResponse]:
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with("RESPONSE#")
-        return [from_item(StoredResponse, i) for i in query_all(self._table, KeyConditionExpression=condition)]
+        return from_items(StoredResponse, query_all(self._table, KeyConditionExpression=condition))
 
     def history(self, tenant: str, citizen_id: str, questionnaire: VersionRef) -> list[StoredResponse]:
         """The citizen's responses to one questionnaire (any version), oldest first."""
         prefix = f"RESPONSE#{questionnaire.tenant}#{questionnaire.questionnaire_id}#"
         condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with(prefix)
-        return [from_item(StoredResponse, i) for i in query_all(self._table, KeyConditionExpression=condition)]
+        return from_items(StoredResponse, query_all(self._table, KeyConditionExpression=condition))
 
     def by_id(self, tenant: str, response_id: str) -> StoredResponse | None:
         condition = Key(GSI1.partition_key).eq(key(tenant, "RESPONSE", response_id))
@@ -174,7 +182,7 @@ class ResponseRepository:
             GSI2,
             KeyConditionExpression=Key(GSI2.partition_key).eq(partition),
         )
-        return [from_item(StoredResponse, item) for item in items], next_cursor
+        return from_items(StoredResponse, items), next_cursor
 
     def move_unit(self, tenant: str, closed_unit: str, successor: str) -> int:
         """Hand a closed unit's unreviewed responses to its successor's worklist; how many moved."""

@@ -8,7 +8,7 @@ retryable 503, never a 500.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from kommunal_pro.config import get_settings
+from kommunal_pro.observability import logger
 from kommunal_pro.storage.schema import PK, SK, Index, without_keys
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -102,6 +103,21 @@ def to_item(record: BaseModel, **keys: str) -> dict[str, Any]:
 
 def from_item(model: type[RecordT], item: dict[str, Any]) -> RecordT:
     return model.model_validate(without_keys(item))
+
+
+def from_items(model: type[RecordT], items: Iterable[dict[str, Any]]) -> list[RecordT]:
+    """The items that are valid `model` records. One that is not (damaged, or from a version that wrote
+    another shape) is logged by its key and left out, so a single bad record never takes a whole list down."""
+    records = []
+    for item in items:
+        try:
+            records.append(from_item(model, item))
+        except ValidationError as error:
+            logger.error(
+                "stored item does not validate; left out of the list",
+                extra={"pk": item.get(PK), "sk": item.get(SK), "model": model.__name__, "errors": error.error_count()},
+            )
+    return records
 
 
 def move_listed(table: Any, index: Index, listed: str, to: str, changes: dict[str, Any]) -> list[dict[str, Any]]:
