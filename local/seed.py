@@ -9,10 +9,10 @@ from typing import Any
 from kommunal_pro.assignments.models import AssignmentRequest
 from kommunal_pro.assignments.service import default_service as assignment_service
 from kommunal_pro.auth import Principal, Role
-from kommunal_pro.citizens.models import CitizenRegistration, CprLookup
+from kommunal_pro.citizens.models import CitizenRegistration
 from kommunal_pro.citizens.service import default_citizen_service
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import NotFound
+from kommunal_pro.errors import Conflict
 from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.organisations.service import SEED_ACTOR
 from kommunal_pro.reference_data import seed_reference_data
@@ -47,18 +47,14 @@ def seed_demo_municipality(table: Any) -> dict[str, int]:
 
 
 def _seed_citizen(cpr: str, name: str, email: str | None, mobile: str, channel: str) -> bool:
-    citizens = default_citizen_service()
-    try:
-        citizens.search(DEMO_NURSE, CprLookup(cpr=cpr))
-        return False
-    except NotFound:
-        pass
-    citizen = citizens.register(
-        DEMO_NURSE,
-        CitizenRegistration(
-            cpr=cpr, name=name, email=email, mobile=mobile, preferred_channel=channel, consent_to_digital_pro=True
-        ),
+    registration = CitizenRegistration(
+        cpr=cpr, name=name, email=email, mobile=mobile, preferred_channel=channel, consent_to_digital_pro=True
     )
+    try:
+        citizen = default_citizen_service().register(DEMO_NURSE, registration)
+    except Conflict:
+        return False  # seeded on an earlier start
+
     first = (utc_now() - timedelta(hours=1)).replace(microsecond=0)
     schedule = {
         "kind": "recurring",

@@ -36,7 +36,7 @@ def register_citizen(registration: Annotated[CitizenRegistration, Body()]) -> Re
 @app.post("/v1/citizens/search", middlewares=[EMPLOYEES])
 def find_citizen(lookup: Annotated[CprLookup, Body()]) -> Response[Citizen]:
     """Find a citizen of the caller's municipality by CPR number (in the body, never in the URL)."""
-    return json_response(default_citizen_service().search(current_principal(app), lookup))
+    return json_response(default_citizen_access().search(current_principal(app), lookup))
 
 
 @app.get("/v1/citizens/<citizen_id>", middlewares=[EMPLOYEES])

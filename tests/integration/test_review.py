@@ -205,8 +205,49 @@ class TestResponsesAsStaffReadThem:
         assert [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE).status for p in paths] == [200, 200, 200]
         change_municipality(clinic.api, "0751", {"unitScopedVisibility": True})
         hidden = [clinic.api.call("GET", p, claims=OTHER_UNIT_NURSE) for p in paths]
-        assert [(r.status, r.problem["detail"]) for r in hidden] == [(404, NO_SUCH_CITIZEN)] * 3
+        assert [(r.status, r.problem["detail"]) for r in hidden] == [
+            (404, NO_SUCH_CITIZEN),
+            (404, NO_SUCH_CITIZEN),
+            (404, "Besvarelsen findes ikke (no such response)"),
+        ]
         assert [clinic.api.call("GET", p, claims=NURSE).status for p in paths] == [200, 200, 200]
+
+    def test_under_unit_scope_search_withholds_contact_details_and_history_shows_only_the_callers_units(
+        self, clinic: Clinic
+    ) -> None:
+        change_municipality(clinic.api, "0751", {"unitScopedVisibility": True})
+        body = {"cpr": "070365-4286", "name": "Hanne", "email": "hanne@example.dk", "consentToDigitalPro": True}
+        citizen_id = clinic.api.call("POST", "/v1/citizens", claims=NURSE, body=body).body["id"]
+        hanne = citizen("070365-4286", "Hanne")
+        (nord_task,) = clinic.weekly(citizen_id, "who-5", 1, first_opened_days_ago=0.1)
+        nord_response = clinic.answer(hanne, nord_task, {f"who5-{n}": ["3"] for n in range(1, 6)})
+
+        def search() -> dict[str, Any]:
+            found = clinic.api.call("POST", "/v1/citizens/search", claims=OTHER_UNIT_NURSE, body={"cpr": "0703654286"})
+            assert found.status == 200, found.body
+            return as_object(found.body)
+
+        outside = search()
+        assert (outside["id"], outside["email"], outside["contactDetailsWithheld"]) == (citizen_id, None, True)
+        opens = datetime.now(UTC) - timedelta(hours=1)
+        syd = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=2)).isoformat()}
+        assigned = clinic.api.call(
+            "POST",
+            f"/v1/citizens/{citizen_id}/assignments",
+            claims=OTHER_UNIT_NURSE,
+            body={"questionnaireId": "phq-9", "unitId": "sundhedscenter-syd", "schedule": syd},
+        )
+        assert assigned.status == 201, assigned.body
+        syd_response = clinic.answer(hanne, assigned.body["tasks"][0], _phq9(12))
+
+        inside = search()
+        assert (inside["email"], inside["contactDetailsWithheld"]) == ("hanne@example.dk", False)
+        history = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=OTHER_UNIT_NURSE).body
+        assert [r["id"] for r in history] == [syd_response]
+        nords = clinic.api.call("GET", f"/v1/responses/{nord_response}", claims=OTHER_UNIT_NURSE)
+        assert nords.status == 404 and nords.problem["detail"] == "Besvarelsen findes ikke (no such response)"
+        own = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body
+        assert [r["id"] for r in own] == [nord_response]
 
     def test_another_municipality_cannot_reach_the_response(self, clinic: Clinic) -> None:
         change_municipality(clinic.api, "0101", {"enabled": True})

@@ -68,6 +68,14 @@ class Citizen(ApiModel):
     created_at: datetime
     created_by: str
     version: int = 1
+    contact_details_withheld: bool = Field(
+        False, description="Unit-scoped visibility withholds e-mail and mobile: the citizen is not in your units yet"
+    )
+
+    def without_contact_details(self) -> Citizen:
+        return self.model_copy(
+            update={"email": None, "mobile": None, "preferred_channel": None, "contact_details_withheld": True}
+        )
 
 
 class StoredCitizen(Citizen):

@@ -11,14 +11,13 @@ from kommunal_pro.citizens.models import (
     Citizen,
     CitizenRegistration,
     Consent,
-    CprLookup,
     Preferences,
     StoredCitizen,
 )
 from kommunal_pro.citizens.repository import CitizenRepository, DuplicateCitizen
 from kommunal_pro.clock import utc_now
 from kommunal_pro.cpr import Cpr
-from kommunal_pro.errors import Conflict, Forbidden, NotFound
+from kommunal_pro.errors import Conflict, Forbidden
 from kommunal_pro.organisations.service import MunicipalityService, not_enabled
 from kommunal_pro.organisations.service import default_service as default_municipality_service
 from kommunal_pro.storage.table import data_table
@@ -58,16 +57,6 @@ class CitizenService:
                 citizenId=duplicate.existing_id,
             ) from None
         self._audit.record(principal, Access.CITIZEN_REGISTER, citizen.id, "/v1/citizens")
-        return citizen.public()
-
-    def search(self, principal: Principal, lookup: CprLookup) -> Citizen:
-        """Find a citizen of the caller's municipality by CPR; says nothing about other municipalities."""
-        tenant = principal.tenant
-        citizen_id = self._repository.id_by_hash(tenant, cpr_vault.lookup_hash(Cpr(lookup.cpr)))
-        citizen = self._repository.get(tenant, citizen_id) if citizen_id else None
-        if citizen is None:
-            raise NotFound("Ingen borger med dette CPR-nummer i kommunen (no citizen with this CPR number)")
-        self._audit.record(principal, Access.CITIZEN_SEARCH, citizen.id, "/v1/citizens/search")
         return citizen.public()
 
     def own_records(self, principal: Principal) -> list[StoredCitizen]:

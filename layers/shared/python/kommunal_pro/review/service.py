@@ -95,11 +95,12 @@ class ReviewService:
         self._audit = audit
 
     def citizen_responses(self, principal: Principal, citizen_id: str) -> list[StaffResponseView]:
-        """Every response of the citizen, newest first, each with its change since the one before."""
+        """Every response of the citizen the caller may see, newest first, each with its change since the one
+        before."""
         citizen = self._access.access(
             principal, citizen_id, Access.RESPONSES_READ, f"/v1/citizens/{citizen_id}/responses"
         )
-        responses = self._responses.of_citizen(citizen.municipality, citizen.id)
+        responses = self._visible(principal, self._responses.of_citizen(citizen.municipality, citizen.id))
         views = []
         for response in responses:
             history = sorted(
@@ -116,7 +117,7 @@ class ReviewService:
 
     def response(self, principal: Principal, response_id: str) -> StaffResponseView:
         response = self._readable(principal, response_id, Access.RESPONSE_READ, f"/v1/responses/{response_id}")
-        return self._view(response)
+        return self._view(principal, response)
 
     def export(self, principal: Principal, response_id: str) -> dict[str, Any]:
         response = self._readable(principal, response_id, Access.RESPONSE_EXPORT, f"/v1/responses/{response_id}/fhir")
@@ -129,7 +130,7 @@ class ReviewService:
             self._responses.mark_reviewed(response, review)
         except ConditionFailed:
             raise Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)") from None
-        return self._view(response.model_copy(update={"reviewed": review}))
+        return self._view(principal, response.model_copy(update={"reviewed": review}))
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
         tenant = principal.tenant
@@ -189,13 +190,20 @@ class ReviewService:
 
     def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
         response = self._responses.by_id(principal.tenant, response_id)
-        if response is None:
+        if response is None or not self._visible(principal, [response]):
             raise NotFound("Besvarelsen findes ikke (no such response)")
         self._access.access(principal, response.citizen_id, action, resource)
         return response
 
-    def _view(self, response: StoredResponse) -> StaffResponseView:
-        history = self._responses.history(response.municipality, response.citizen_id, response.questionnaire)
+    def _visible(self, principal: Principal, responses: list[StoredResponse]) -> list[StoredResponse]:
+        """Where staff see only their own units' records, the responses given to those units."""
+        scope = self._access.unit_scope(principal)
+        return responses if scope is None else [r for r in responses if r.unit_id in scope]
+
+    def _view(self, principal: Principal, response: StoredResponse) -> StaffResponseView:
+        history = self._visible(
+            principal, self._responses.history(response.municipality, response.citizen_id, response.questionnaire)
+        )
         return staff_view(response, history, self._version(response).definition)
 
     def _version(self, response: StoredResponse) -> QuestionnaireVersion:
