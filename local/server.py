@@ -10,7 +10,6 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +17,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from functions import HTTP_FUNCTIONS, handler_module, http_routes
+from kommunal_pro.api import PROBLEM_JSON
+from kommunal_pro.config import get_settings
+from kommunal_pro.errors import GATEWAY_PROBLEMS
 from local import tokens
 from local.apigateway import LocalLambdaContext, proxy_event
 
@@ -76,15 +78,15 @@ class LocalApi:
             return 200, {"Content-Type": "application/json"}, self.openapi
         if method == "GET" and url.path in ("/", "/docs"):
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
-        matches = [(r, m) for r in self.routes if (m := r.pattern.match(url.path))]
-        if not matches:
-            return _gateway_error(HTTPStatus.NOT_FOUND, "Missing Authentication Token")
-        route, match = next(((r, m) for r, m in matches if r.method == method), (None, None))
+        # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
+        route, match = next(
+            ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))), (None, None)
+        )
         if route is None or match is None:
-            return _gateway_error(HTTPStatus.METHOD_NOT_ALLOWED, "Method not allowed")
+            return gateway_error("MISSING_AUTHENTICATION_TOKEN")
         claims = self._authorize(headers.get("authorization", ""))
         if claims is None:
-            return _gateway_error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+            return gateway_error("UNAUTHORIZED")
         event = proxy_event(
             method,
             url.path,
@@ -113,8 +115,19 @@ class LocalApi:
             return None
 
 
-def _gateway_error(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
-    return status.value, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
+# $context.error.messageString of the gateway responses the runner plays.
+GATEWAY_MESSAGES = {"MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token", "UNAUTHORIZED": "Unauthorized"}
+
+
+def gateway_error(response_type: str) -> tuple[int, dict[str, str], bytes]:
+    """What API Gateway's gateway response `response_type` answers (infra/api.py): the same problem+json."""
+    problem = GATEWAY_PROBLEMS[response_type]
+    headers = {"Content-Type": PROBLEM_JSON}
+    origins = [origin.strip() for origin in get_settings().cors_allowed_origins.split(",") if origin.strip()]
+    if len(origins) == 1:
+        headers |= {"Access-Control-Allow-Origin": origins[0], "Vary": "Origin"}
+    body = problem.body() | {"message": GATEWAY_MESSAGES[response_type]}
+    return problem.status, headers, json.dumps(body, ensure_ascii=False).encode()
 
 
 def make_server(api: LocalApi, host: str, port: int) -> ThreadingHTTPServer:
