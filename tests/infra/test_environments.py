@@ -4,7 +4,7 @@ environment has in the same way: request validation, problem+json gateway errors
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from aws_cdk import aws_apigateway as apigw
 from functions import HTTP_FUNCTIONS
 from infra.identity import CLAIM_ROLES
 from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS
+from local.server import GATEWAY_MESSAGES, gateway_error
 from tests.infra.conftest import Synthesised
 from tests.json_values import as_object, as_str
 
@@ -290,6 +291,20 @@ def test_errors_api_gateway_answers_itself_are_problem_json_a_browser_may_read(s
         detail = as_str(body["detail"])
         assert detail == GATEWAY_DETAILS.get(response_type, detail)
         assert detail.endswith(")") and " (" in detail, detail  # Danish first, English in parentheses
+
+
+@pytest.mark.parametrize("response_type", sorted(GATEWAY_MESSAGES))
+def test_the_local_runner_answers_what_api_gateway_answers(
+    synthesise: Callable[[str], Synthesised], response_type: str
+) -> None:
+    props = _gateway_responses(synthesise("test"))[response_type]
+    status, headers, body = gateway_error(response_type)
+    message = json.dumps(GATEWAY_MESSAGES[response_type])
+    expected = json.loads(
+        props["ResponseTemplates"]["application/json"].replace("$context.error.messageString", message)
+    )
+    assert (str(status), json.loads(body)) == (props["StatusCode"], expected)
+    assert headers["Content-Type"] == props["ResponseParameters"]["gatewayresponse.header.Content-Type"].strip("'")
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
