@@ -10,10 +10,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
-from aws_lambda_powertools.event_handler.openapi.models import RequestBody
 from constructs import Construct
 
-from functions import operations
 from infra.config import EnvironmentConfig
 from infra.firewall import ApiFirewall
 from infra.identity import CLAIM_ROLES, Federation, custom_attribute
@@ -37,15 +35,6 @@ def problem_template(response_type: str) -> str:
     marker = "\x00message\x00"
     body = json.dumps(GATEWAY_PROBLEMS[response_type].body() | {"message": marker}, ensure_ascii=False)
     return body.replace(json.dumps(marker), _GATEWAY_MESSAGE)
-
-
-def body_routes(name: str) -> frozenset[tuple[str, str]]:
-    """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body."""
-    return frozenset(
-        (method, path)
-        for method, path, operation in operations(name)
-        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
-    )
 
 
 class Api(Construct):

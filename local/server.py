@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from functions import HTTP_FUNCTIONS, handler_module, http_routes
+from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes
 from kommunal_pro.api import PROBLEM_JSON
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import GATEWAY_PROBLEMS
@@ -33,15 +33,18 @@ class Route:
     pattern: re.Pattern[str]
     function: str
     module: ModuleType
+    with_body: bool  # API Gateway's request validator requires a JSON object body (functions.body_routes)
 
 
 def build_routes() -> list[Route]:
     routes = []
     for function in HTTP_FUNCTIONS:
         module = handler_module(function)
+        with_body = body_routes(function)
         for method, resource in http_routes(function):
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
-            routes.append(Route(method, resource, re.compile(f"^{regex}$"), function, module))
+            pattern = re.compile(f"^{regex}$")
+            routes.append(Route(method, resource, pattern, function, module, (method, resource) in with_body))
     # Literal paths before templated ones, as API Gateway prefers the most specific resource.
     return sorted(routes, key=lambda r: (r.resource.count("{"), -len(r.resource)))
 
@@ -87,6 +90,8 @@ class LocalApi:
         claims = self._authorize(headers.get("authorization", ""))
         if claims is None:
             return gateway_error("UNAUTHORIZED")
+        if route.with_body and _not_a_json_object(headers, body):
+            return gateway_error("BAD_REQUEST_BODY")
         event = proxy_event(
             method,
             url.path,
@@ -115,8 +120,25 @@ class LocalApi:
             return None
 
 
+def _not_a_json_object(headers: dict[str, str], body: str | None) -> bool:
+    """What API Gateway's request validator refuses: a JSON body (Content-Type application/json, or none) that is
+    not a JSON object, the route's model. Another media type has no model and passes through (the function
+    answers 415); an empty body is left to the function too."""
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json" or not body:
+        return False
+    try:
+        return not isinstance(json.loads(body), dict)
+    except ValueError:
+        return True
+
+
 # $context.error.messageString of the gateway responses the runner plays.
-GATEWAY_MESSAGES = {"MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token", "UNAUTHORIZED": "Unauthorized"}
+GATEWAY_MESSAGES = {
+    "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",
+    "UNAUTHORIZED": "Unauthorized",
+    "BAD_REQUEST_BODY": "Invalid request body",
+}
 
 
 def gateway_error(response_type: str) -> tuple[int, dict[str, str], bytes]:

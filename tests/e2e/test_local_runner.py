@@ -33,6 +33,13 @@ UNAUTHORIZED = {
     "detail": "Du skal være logget ind (a valid bearer token is required)",
     "message": "Unauthorized",
 }
+NOT_A_JSON_OBJECT = {
+    "type": "https://kommunal-pro.dk/problems/bad-request",
+    "title": "Bad request",
+    "status": 400,
+    "detail": "Forespørgslens krop skal være et JSON-objekt (the request body must be a JSON object)",
+    "message": "Invalid request body",
+}
 NO_SUCH_ROUTE = {
     "type": "https://kommunal-pro.dk/problems/not-found",
     "title": "Not found",
@@ -116,6 +123,14 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
         assert own.status_code == 200 and own.json()["name"] == "Aarhus" and own.json()["enabled"] is True
 
         admin = auth_header(Role.NATIONAL_ADMIN)
+        for body in ("[]", '"senderName"', "{not json"):
+            not_an_object = requests.patch(
+                f"{base}/v1/municipalities/0751",
+                headers=admin | {"If-Match": own.headers["ETag"], "Content-Type": "application/json"},
+                data=body,
+                timeout=5,
+            )
+            assert (not_an_object.status_code, not_an_object.json()) == (400, NOT_A_JSON_OBJECT), body
         listed = requests.get(f"{base}/v1/municipalities", headers=admin, timeout=5).json()
         assert len(listed) == 98
         changed = requests.patch(
