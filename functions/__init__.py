@@ -77,6 +77,18 @@ def operations(name: str) -> Iterator[tuple[str, str, Operation]]:
                 yield method.upper(), path, operation
 
 
+def body_routes(name: str) -> frozenset[tuple[str, str]]:
+    """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body: API
+    Gateway refuses a body that is not a JSON object on them (BAD_REQUEST_BODY), and so does the local runner."""
+    from aws_lambda_powertools.event_handler.openapi.models import RequestBody
+
+    return frozenset(
+        (method, path)
+        for method, path, operation in operations(name)
+        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
+    )
+
+
 def http_routes(name: str) -> list[tuple[str, str]]:
     """(METHOD, /path/{param}) for every route the function serves."""
     return sorted((method, path) for method, path, _ in operations(name))

@@ -3,16 +3,15 @@ logs, limits, problem+json gateway errors, and (where configured) the WAF."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
-from aws_lambda_powertools.event_handler.openapi.models import RequestBody
 from constructs import Construct
 
-from functions import operations
 from infra.config import EnvironmentConfig
 from infra.firewall import ApiFirewall
 from infra.identity import CLAIM_ROLES, Federation, custom_attribute
@@ -20,22 +19,22 @@ from infra.logs import LogGroups
 from infra.nag import acknowledge
 from infra.operations import Operations
 from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS, Role
+from kommunal_pro.errors import GATEWAY_PROBLEMS
 
 # Headers a browser may send to the API (CORS): the token, JSON bodies, optimistic concurrency, idempotency.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
 STAFF_POOL_ROLES = tuple(role for role in Role if role is not Role.CITIZEN)
-# Errors API Gateway answers itself (no token, throttled, invalid body, WAF) in the API's problem+json shape.
-# ($context.error.messageString is a quoted JSON string.)
-_PROBLEM = '{"type": "about:blank", "title": $context.error.messageString}'
+# Errors API Gateway answers itself (no token, no such route, throttled, invalid body, WAF) are the API's
+# problem+json (kommunal_pro.errors.GATEWAY_PROBLEMS), with API Gateway's own message in "message".
+# ($context.error.messageString is a quoted JSON string; a gateway response template only substitutes variables.)
+_GATEWAY_MESSAGE = "$context.error.messageString"
 
 
-def body_routes(name: str) -> frozenset[tuple[str, str]]:
-    """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body."""
-    return frozenset(
-        (method, path)
-        for method, path, operation in operations(name)
-        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
-    )
+def problem_template(response_type: str) -> str:
+    """The body template of gateway response `response_type`: its problem, and API Gateway's message."""
+    marker = "\x00message\x00"
+    body = json.dumps(GATEWAY_PROBLEMS[response_type].body() | {"message": marker}, ensure_ascii=False)
+    return body.replace(json.dumps(marker), _GATEWAY_MESSAGE)
 
 
 class Api(Construct):
@@ -166,15 +165,14 @@ class Api(Construct):
             # A browser may read the error only with CORS headers; one origin can be named statically.
             headers["Access-Control-Allow-Origin"] = f"'{self._config.cors_allowed_origins[0]}'"
             headers["Vary"] = "'Origin'"
-        for response_type, construct_id in (
-            (apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
-            (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
-        ):
+        # Every type has its own status code: DEFAULT_4XX's and DEFAULT_5XX's apply only to types without one.
+        for response_type, problem in GATEWAY_PROBLEMS.items():
             self.rest_api.add_gateway_response(
-                construct_id,
-                type=response_type,
+                "".join(word.capitalize() for word in response_type.split("_")),
+                type=apigw.ResponseType.of(response_type),
+                status_code=str(problem.status),
                 response_headers=headers,
-                templates={"application/json": _PROBLEM},
+                templates={"application/json": problem_template(response_type)},
             )
 
     def _acknowledge_findings(self, stage: apigw.Stage) -> None:

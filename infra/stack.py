@@ -17,8 +17,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions import EntryPoint, entry_point, http_routes
-from infra.api import Api, body_routes
+from functions import EntryPoint, body_routes, entry_point, http_routes
+from infra.api import Api
 from infra.backup import TableBackup
 from infra.cfn import default_child
 from infra.config import EnvironmentConfig

@@ -10,14 +10,16 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from functions import HTTP_FUNCTIONS, handler_module, http_routes
+from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes
+from kommunal_pro.api import PROBLEM_JSON
+from kommunal_pro.config import get_settings
+from kommunal_pro.errors import GATEWAY_PROBLEMS
 from local import tokens
 from local.apigateway import LocalLambdaContext, proxy_event
 
@@ -31,15 +33,18 @@ class Route:
     pattern: re.Pattern[str]
     function: str
     module: ModuleType
+    with_body: bool  # API Gateway's request validator requires a JSON object body (functions.body_routes)
 
 
 def build_routes() -> list[Route]:
     routes = []
     for function in HTTP_FUNCTIONS:
         module = handler_module(function)
+        with_body = body_routes(function)
         for method, resource in http_routes(function):
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
-            routes.append(Route(method, resource, re.compile(f"^{regex}$"), function, module))
+            pattern = re.compile(f"^{regex}$")
+            routes.append(Route(method, resource, pattern, function, module, (method, resource) in with_body))
     # Literal paths before templated ones, as API Gateway prefers the most specific resource.
     return sorted(routes, key=lambda r: (r.resource.count("{"), -len(r.resource)))
 
@@ -76,15 +81,17 @@ class LocalApi:
             return 200, {"Content-Type": "application/json"}, self.openapi
         if method == "GET" and url.path in ("/", "/docs"):
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
-        matches = [(r, m) for r in self.routes if (m := r.pattern.match(url.path))]
-        if not matches:
-            return _gateway_error(HTTPStatus.NOT_FOUND, "Missing Authentication Token")
-        route, match = next(((r, m) for r, m in matches if r.method == method), (None, None))
+        # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
+        route, match = next(
+            ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))), (None, None)
+        )
         if route is None or match is None:
-            return _gateway_error(HTTPStatus.METHOD_NOT_ALLOWED, "Method not allowed")
+            return gateway_error("MISSING_AUTHENTICATION_TOKEN")
         claims = self._authorize(headers.get("authorization", ""))
         if claims is None:
-            return _gateway_error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+            return gateway_error("UNAUTHORIZED")
+        if route.with_body and _not_a_json_object(headers, body):
+            return gateway_error("BAD_REQUEST_BODY")
         event = proxy_event(
             method,
             url.path,
@@ -113,8 +120,36 @@ class LocalApi:
             return None
 
 
-def _gateway_error(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
-    return status.value, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
+def _not_a_json_object(headers: dict[str, str], body: str | None) -> bool:
+    """What API Gateway's request validator refuses: a JSON body (Content-Type application/json, or none) that is
+    not a JSON object, the route's model. Another media type has no model and passes through (the function
+    answers 415); an empty body is left to the function too."""
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json" or not body:
+        return False
+    try:
+        return not isinstance(json.loads(body), dict)
+    except ValueError:
+        return True
+
+
+# $context.error.messageString of the gateway responses the runner plays.
+GATEWAY_MESSAGES = {
+    "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",
+    "UNAUTHORIZED": "Unauthorized",
+    "BAD_REQUEST_BODY": "Invalid request body",
+}
+
+
+def gateway_error(response_type: str) -> tuple[int, dict[str, str], bytes]:
+    """What API Gateway's gateway response `response_type` answers (infra/api.py): the same problem+json."""
+    problem = GATEWAY_PROBLEMS[response_type]
+    headers = {"Content-Type": PROBLEM_JSON}
+    origins = [origin.strip() for origin in get_settings().cors_allowed_origins.split(",") if origin.strip()]
+    if len(origins) == 1:
+        headers |= {"Access-Control-Allow-Origin": origins[0], "Vary": "Origin"}
+    body = problem.body() | {"message": GATEWAY_MESSAGES[response_type]}
+    return problem.status, headers, json.dumps(body, ensure_ascii=False).encode()
 
 
 def make_server(api: LocalApi, host: str, port: int) -> ThreadingHTTPServer:

@@ -21,6 +21,8 @@ from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_NAME, CLAIM_R
 ISSUER = "kommunal-pro-local"
 AUDIENCE = "kommunal-pro-local"
 ALGORITHM = "HS256"
+# Cognito's `token_use` of an ID token, the only kind a user pool authorizer without scopes accepts.
+ID_TOKEN = "id"  # noqa: S105 - a token type, not a secret
 LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
 
 
@@ -65,15 +67,27 @@ def dev_claims(
 
 def mint(claims: dict[str, Any], *, secret: str | None = None, ttl_seconds: int = 8 * 3600) -> str:
     now = int(time.time())
-    payload = claims | {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "token_use": "id"}
+    payload = claims | {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "token_use": ID_TOKEN}
     return jwt.encode(payload, secret or dev_secret(), algorithm=ALGORITHM)
 
 
 def verify(token: str, *, secret: str | None = None) -> dict[str, Any]:
+    """The claims of a valid dev token, as a Cognito user pool authorizer judges one: signed with our key (HS256,
+    never `alg: none`), ours (issuer, audience), unexpired (`exp` required) and an ID token (`token_use: id`;
+    the authorizer refuses access tokens without scopes)."""
     try:
-        claims = jwt.decode(token, secret or dev_secret(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER)
+        claims = jwt.decode(
+            token,
+            secret or dev_secret(),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iss", "aud", "sub", "token_use"]},
+        )
     except jwt.PyJWTError as error:
         raise InvalidToken(type(error).__name__) from None
+    if claims["token_use"] != ID_TOKEN:
+        raise InvalidToken(f"token_use {claims['token_use']!r}, not an ID token")
     return {name: value for name, value in claims.items() if name not in ("iss", "aud", "iat", "exp")}
 
 

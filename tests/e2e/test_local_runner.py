@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
@@ -23,8 +24,29 @@ from local.seed import DEMO_UNIT
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-e2e-secret-e2e-secret-e2e-secret"
-# What API Gateway's Cognito authorizer answers (and the runner, like it) before any function runs.
-UNAUTHORIZED = {"message": "Unauthorized"}
+# What API Gateway answers (and the runner, like it) before any function runs: the gateway responses of
+# infra/api.py, written out.
+UNAUTHORIZED = {
+    "type": "https://kommunal-pro.dk/problems/unauthenticated",
+    "title": "Unauthenticated",
+    "status": 401,
+    "detail": "Du skal være logget ind (a valid bearer token is required)",
+    "message": "Unauthorized",
+}
+NOT_A_JSON_OBJECT = {
+    "type": "https://kommunal-pro.dk/problems/bad-request",
+    "title": "Bad request",
+    "status": 400,
+    "detail": "Forespørgslens krop skal være et JSON-objekt (the request body must be a JSON object)",
+    "message": "Invalid request body",
+}
+NO_SUCH_ROUTE = {
+    "type": "https://kommunal-pro.dk/problems/not-found",
+    "title": "Not found",
+    "status": 404,
+    "detail": "Ukendt adresse (no such route)",
+    "message": "Missing Authentication Token",
+}
 
 
 @contextmanager
@@ -64,22 +86,51 @@ def auth_header(role: Role, municipality: str | None = "0751") -> dict[str, str]
     return {"Authorization": f"Bearer {tokens.mint(claims, secret=SECRET)}"}
 
 
+def _refused_authorizations() -> list[dict[str, str]]:
+    """Authorization headers a Cognito user pool authorizer refuses: none, not a bearer token, tampered, signed
+    with another key, expired, without exp, an access token."""
+    valid = auth_header(Role.EMPLOYEE)["Authorization"]
+    claims = tokens.dev_claims(Role.EMPLOYEE, "0751", units=[DEMO_UNIT])
+    now = int(time.time())
+    payload = claims | {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "iat": now, "exp": now + 600, "token_use": "id"}
+    signed = [
+        jwt.encode(payload | {"token_use": "access"}, SECRET, algorithm=tokens.ALGORITHM),
+        jwt.encode({k: v for k, v in payload.items() if k != "exp"}, SECRET, algorithm=tokens.ALGORITHM),
+        tokens.mint(claims, secret=SECRET, ttl_seconds=-60),
+        tokens.mint(claims, secret="another-secret-another-secret-another-secret"),
+    ]
+    headers = [{}, {"Authorization": valid.removeprefix("Bearer ")}, {"Authorization": valid[:-3] + "abc"}]
+    return headers + [{"Authorization": f"Bearer {token}"} for token in signed]
+
+
 def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
     with running_system() as (base, process):
         openapi = requests.get(f"{base}/openapi.json", timeout=5).json()
         assert "/v1/municipalities/{code}" in openapi["paths"]
         assert "Kommunal PRO" in requests.get(f"{base}/docs", timeout=5).text
 
-        anonymous = requests.get(f"{base}/v1/municipalities/0751", timeout=5)
-        assert (anonymous.status_code, anonymous.json()) == (401, UNAUTHORIZED)
-        tampered = auth_header(Role.EMPLOYEE)["Authorization"][:-3] + "abc"
-        forged = requests.get(f"{base}/v1/municipalities/0751", headers={"Authorization": tampered}, timeout=5)
-        assert (forged.status_code, forged.json()) == (401, UNAUTHORIZED)
+        for refused in _refused_authorizations():
+            answer = requests.get(f"{base}/v1/municipalities/0751", headers=refused, timeout=5)
+            assert (answer.status_code, answer.json()) == (401, UNAUTHORIZED), refused
+            assert answer.headers["Content-Type"] == "application/problem+json"
+        employee = auth_header(Role.EMPLOYEE)
+        for method, path in (("GET", "/v1/no-such-thing"), ("DELETE", "/v1/municipalities/0751"), ("GET", "/v2")):
+            unknown = requests.request(method, f"{base}{path}", headers=employee, timeout=5)
+            assert (unknown.status_code, unknown.json()) == (404, NO_SUCH_ROUTE), (method, path)
+            assert unknown.headers["Content-Type"] == "application/problem+json"
 
         own = requests.get(f"{base}/v1/municipalities/0751", headers=auth_header(Role.EMPLOYEE), timeout=5)
         assert own.status_code == 200 and own.json()["name"] == "Aarhus" and own.json()["enabled"] is True
 
         admin = auth_header(Role.NATIONAL_ADMIN)
+        for body in ("[]", '"senderName"', "{not json"):
+            not_an_object = requests.patch(
+                f"{base}/v1/municipalities/0751",
+                headers=admin | {"If-Match": own.headers["ETag"], "Content-Type": "application/json"},
+                data=body,
+                timeout=5,
+            )
+            assert (not_an_object.status_code, not_an_object.json()) == (400, NOT_A_JSON_OBJECT), body
         listed = requests.get(f"{base}/v1/municipalities", headers=admin, timeout=5).json()
         assert len(listed) == 98
         changed = requests.patch(

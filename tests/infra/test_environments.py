@@ -4,16 +4,18 @@ environment has in the same way: request validation, problem+json gateway errors
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import aws_apigateway as apigw
 
 from functions import HTTP_FUNCTIONS
 from infra.identity import CLAIM_ROLES
 from kommunal_pro.auth import CLAIM_CPR, CLAIM_MUNICIPALITY, CLAIM_UNITS
+from local.server import GATEWAY_MESSAGES, gateway_error
 from tests.infra.conftest import Synthesised
+from tests.json_values import as_object, as_str
 
 pytestmark = pytest.mark.xdist_group("infra")
 
@@ -222,22 +224,87 @@ def test_every_method_is_validated_and_bodies_must_be_json_objects_where_require
     assert with_body == expected_bodies
 
 
-@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX"])
-def test_errors_api_gateway_answers_itself_are_problem_json_a_browser_may_read(
-    synthesised: Synthesised, response_type: str
-) -> None:
+# What API Gateway answers itself, by gateway response type: the status and title of the problem+json.
+GATEWAY_ERRORS = {
+    "UNAUTHORIZED": (401, "Unauthenticated"),
+    "ACCESS_DENIED": (403, "Forbidden"),
+    "EXPIRED_TOKEN": (403, "Forbidden"),
+    "INVALID_SIGNATURE": (403, "Forbidden"),
+    "INVALID_API_KEY": (403, "Forbidden"),
+    "WAF_FILTERED": (403, "Forbidden"),
+    "MISSING_AUTHENTICATION_TOKEN": (404, "Not found"),  # API Gateway's answer to an unknown route (else a 403)
+    "RESOURCE_NOT_FOUND": (404, "Not found"),
+    "REQUEST_TOO_LARGE": (413, "Payload too large"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported media type"),
+    "THROTTLED": (429, "Too many requests"),
+    "QUOTA_EXCEEDED": (429, "Too many requests"),
+    "BAD_REQUEST_BODY": (400, "Bad request"),
+    "BAD_REQUEST_PARAMETERS": (400, "Bad request"),
+    "DEFAULT_4XX": (400, "Bad request"),
+    "INTEGRATION_FAILURE": (504, "Gateway timeout"),
+    "INTEGRATION_TIMEOUT": (504, "Gateway timeout"),
+    "API_CONFIGURATION_ERROR": (500, "Internal error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal error"),
+    "AUTHORIZER_FAILURE": (500, "Internal error"),
+    "DEFAULT_5XX": (500, "Internal error"),
+}
+GATEWAY_DETAILS = {
+    "UNAUTHORIZED": "Du skal være logget ind (a valid bearer token is required)",
+    "MISSING_AUTHENTICATION_TOKEN": "Ukendt adresse (no such route)",
+}
+
+
+def test_every_gateway_response_type_of_api_gateway_is_configured() -> None:
+    known = {getattr(apigw.ResponseType, name).response_type for name in dir(apigw.ResponseType) if name.isupper()}
+    assert known == GATEWAY_ERRORS.keys()
+
+
+def _gateway_responses(synthesised: Synthesised) -> dict[str, Mapping[str, Any]]:
+    responses: dict[str, Mapping[str, Any]] = {}
+    for resource in synthesised.find("AWS::ApiGateway::GatewayResponse").values():
+        props = resource["Properties"]
+        assert props["ResponseType"] not in responses, props["ResponseType"]
+        responses[props["ResponseType"]] = props
+    return responses
+
+
+def test_errors_api_gateway_answers_itself_are_problem_json_a_browser_may_read(synthesised: Synthesised) -> None:
     origin = synthesised.config.cors_allowed_origins[0]
-    synthesised.template.has_resource_properties(
-        "AWS::ApiGateway::GatewayResponse",
-        {
-            "ResponseType": response_type,
-            "ResponseParameters": {
-                "gatewayresponse.header.Content-Type": "'application/problem+json'",
-                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
-            },
-            "ResponseTemplates": {"application/json": Match.string_like_regexp(r"\$context\.error\.messageString")},
-        },
+    responses = _gateway_responses(synthesised)
+    assert responses.keys() == GATEWAY_ERRORS.keys()
+    for response_type, (status, title) in GATEWAY_ERRORS.items():
+        props = responses[response_type]
+        assert props["StatusCode"] == str(status), response_type
+        assert props["ResponseParameters"] == {
+            "gatewayresponse.header.Content-Type": "'application/problem+json'",
+            "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+            "gatewayresponse.header.Vary": "'Origin'",
+        }
+        assert props["ResponseTemplates"].keys() == {"application/json"}
+        template = props["ResponseTemplates"]["application/json"]
+        # The one variable, API Gateway's message, is a quoted JSON string: with it in place the body is JSON.
+        assert template.count("$") == 1 and '"message": $context.error.messageString' in template
+        body = as_object(json.loads(template.replace("$context.error.messageString", '"Unauthorized"')))
+        assert body.keys() == {"type", "title", "status", "detail", "message"}, response_type
+        assert (body["status"], body["title"], body["message"]) == (status, title, "Unauthorized")
+        assert body["type"] == f"https://kommunal-pro.dk/problems/{title.lower().replace(' ', '-')}"
+        detail = as_str(body["detail"])
+        assert detail == GATEWAY_DETAILS.get(response_type, detail)
+        assert detail.endswith(")") and " (" in detail, detail  # Danish first, English in parentheses
+
+
+@pytest.mark.parametrize("response_type", sorted(GATEWAY_MESSAGES))
+def test_the_local_runner_answers_what_api_gateway_answers(
+    synthesise: Callable[[str], Synthesised], response_type: str
+) -> None:
+    props = _gateway_responses(synthesise("test"))[response_type]
+    status, headers, body = gateway_error(response_type)
+    message = json.dumps(GATEWAY_MESSAGES[response_type])
+    expected = json.loads(
+        props["ResponseTemplates"]["application/json"].replace("$context.error.messageString", message)
     )
+    assert (str(status), json.loads(body)) == (props["StatusCode"], expected)
+    assert headers["Content-Type"] == props["ResponseParameters"]["gatewayresponse.header.Content-Type"].strip("'")
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)

@@ -21,8 +21,12 @@ from pydantic import BaseModel
 from kommunal_pro.auth import Principal, Role, principal_from_event
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import (
+    NO_SUCH_ROUTE,
+    SEND_JSON,
+    UNEXPECTED,
     BadRequest,
     Conflict,
+    InternalError,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
@@ -55,7 +59,7 @@ def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, cors=_cors())
     app.exception_handler(Problem)(problem_response)
     app.exception_handler(RequestValidationError)(_invalid_request)
-    app.exception_handler(NotFoundError)(lambda _: problem_response(NotFound("Ukendt adresse (no such route)")))
+    app.exception_handler(NotFoundError)(lambda _: problem_response(NotFound(NO_SUCH_ROUTE)))
     app.exception_handler(ConditionFailed)(lambda _: problem_response(CHANGED_MEANWHILE))
     app.exception_handler(Contention)(lambda _: problem_response(BUSY))
     app.exception_handler(Exception)(_unexpected)
@@ -157,7 +161,7 @@ def _check_body(event: dict[str, Any]) -> None:
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise UnsupportedMediaType("Send JSON med Content-Type: application/json (send the body as application/json)")
+        raise UnsupportedMediaType(SEND_JSON)
     check_json_body(body)
 
 
@@ -179,10 +183,4 @@ def _invalid_request(error: RequestValidationError) -> Response[Any]:
 
 def _unexpected(error: Exception) -> Response[Any]:
     logger.exception("unexpected error")
-    return problem_response(
-        Problem(
-            detail="Der opstod en uventet fejl; prøv igen (an unexpected error occurred; try again)",
-            status=500,
-            title="Internal error",
-        )
-    )
+    return problem_response(InternalError(UNEXPECTED))

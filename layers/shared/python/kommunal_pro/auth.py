@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kommunal_pro.cpr import Cpr, InvalidCpr
-from kommunal_pro.errors import Forbidden, Unauthenticated
+from kommunal_pro.errors import NOT_SIGNED_IN, Forbidden, Unauthenticated
 from kommunal_pro.tenancy import NATIONAL, Tenant
 
 CLAIM_ROLES = "cognito:groups"
@@ -85,7 +85,7 @@ def principal_from_event(event: Mapping[str, Any]) -> Principal:
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
     subject = claims.get("sub")
     if not subject:
-        raise Unauthenticated("Du skal være logget ind (a valid bearer token is required)")
+        raise Unauthenticated(NOT_SIGNED_IN)
     roles = {Role(r) for r in split_claim(claims.get(CLAIM_ROLES)) if r in Role._value2member_map_}
     if roles == {Role.CITIZEN}:
         return _citizen(subject, claims)

@@ -92,3 +92,59 @@ class ServiceBusy(_Fixed):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.retry_after = 1
+
+
+class TooManyRequests(_Fixed):
+    STATUS, TITLE = 429, "Too many requests"
+
+
+class GatewayTimeout(_Fixed):
+    STATUS, TITLE = 504, "Gateway timeout"
+
+
+class InternalError(_Fixed):
+    STATUS, TITLE = 500, "Internal error"
+
+
+NOT_SIGNED_IN = "Du skal være logget ind (a valid bearer token is required)"
+NO_SUCH_ROUTE = "Ukendt adresse (no such route)"
+SEND_JSON = "Send JSON med Content-Type: application/json (send the body as application/json)"
+UNEXPECTED = "Der opstod en uventet fejl; prøv igen (an unexpected error occurred; try again)"
+_ACCESS_DENIED = Forbidden("Adgang nægtet (access denied)")
+_THROTTLED = TooManyRequests("For mange forespørgsler; prøv igen om lidt (too many requests; try again shortly)")
+_NO_ANSWER = GatewayTimeout("Tjenesten svarede ikke i tide; prøv igen (the service did not answer in time; try again)")
+
+# What API Gateway answers itself, before any function runs, by gateway response type: the same problem+json
+# as the functions answer. infra/api.py configures them as the REST API's gateway responses, and the local
+# runner answers with them. Every 4XX and 5XX type has its own row, so that DEFAULT_4XX and DEFAULT_5XX only
+# catch types API Gateway adds later. The body also carries API Gateway's own message, in "message".
+GATEWAY_PROBLEMS: dict[str, Problem] = {
+    "UNAUTHORIZED": Unauthenticated(NOT_SIGNED_IN),
+    "ACCESS_DENIED": _ACCESS_DENIED,
+    "EXPIRED_TOKEN": _ACCESS_DENIED,
+    "INVALID_SIGNATURE": _ACCESS_DENIED,
+    "INVALID_API_KEY": _ACCESS_DENIED,
+    "WAF_FILTERED": Forbidden(
+        "Forespørgslen blev afvist af firewallen (the request was blocked by the web application firewall)"
+    ),
+    # API Gateway answers a path or method it has no route for with 403 "Missing Authentication Token".
+    "MISSING_AUTHENTICATION_TOKEN": NotFound(NO_SUCH_ROUTE),
+    "RESOURCE_NOT_FOUND": NotFound(NO_SUCH_ROUTE),
+    "REQUEST_TOO_LARGE": PayloadTooLarge("Forespørgslen er for stor (the request is too large)"),
+    "UNSUPPORTED_MEDIA_TYPE": UnsupportedMediaType(SEND_JSON),
+    "THROTTLED": _THROTTLED,
+    "QUOTA_EXCEEDED": _THROTTLED,
+    "BAD_REQUEST_BODY": BadRequest(
+        "Forespørgslens krop skal være et JSON-objekt (the request body must be a JSON object)"
+    ),
+    "BAD_REQUEST_PARAMETERS": BadRequest(
+        "Forespørgslens parametre er ugyldige (a request parameter is missing or invalid)"
+    ),
+    "DEFAULT_4XX": BadRequest("Forespørgslen blev afvist (the request was refused)"),
+    "INTEGRATION_FAILURE": _NO_ANSWER,
+    "INTEGRATION_TIMEOUT": _NO_ANSWER,
+    "API_CONFIGURATION_ERROR": InternalError(UNEXPECTED),
+    "AUTHORIZER_CONFIGURATION_ERROR": InternalError(UNEXPECTED),
+    "AUTHORIZER_FAILURE": InternalError(UNEXPECTED),
+    "DEFAULT_5XX": InternalError(UNEXPECTED),
+}
