@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -330,6 +331,37 @@ class TestAudit:
         result = api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=AUDITOR)
         assert result.status == 200, result.body
         return as_objects(as_object(result.body)["items"])
+
+    def test_refused_attempts_are_audited_as_refused_and_the_citizen_sees_only_what_happened(
+        self, clinic: Clinic
+    ) -> None:
+        citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
+        (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
+        response_id = clinic.answer(claims, task, _phq9(12))
+        review = f"/v1/responses/{response_id}/review"
+        assert clinic.api.call("POST", review, claims=NURSE, body={}).status == 200
+        again = [clinic.api.call("POST", review, claims=NURSE, body={}) for _ in range(3)]
+        assert [r.status for r in again] == [409, 409, 409]
+        once = {"kind": "once", "opensAt": "2027-01-04T09:00:00+01:00", "dueAt": "2027-01-07T09:00:00+01:00"}
+        outside = clinic.api.call(
+            "POST",
+            f"/v1/citizens/{citizen_id}/assignments",
+            claims=OTHER_UNIT_NURSE,
+            body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": once},
+        )
+        assert outside.status == 403, outside.body
+        duplicate = clinic.api.call(
+            "POST", "/v1/citizens", claims=NURSE, body={"cpr": "0703654286", "name": "H", "consentToDigitalPro": True}
+        )
+        assert duplicate.status == 409 and duplicate.problem["citizenId"] == citizen_id
+
+        events = clinic.api.call("GET", f"/v1/audit?citizenId={citizen_id}", claims=AUDITOR).body["items"]
+        outcomes = Counter((e["action"], e["outcome"]) for e in events)
+        assert outcomes[("response.review", "done")] == 1 and outcomes[("response.review", "refused")] == 3
+        assert outcomes[("assignment.change", "refused")] == 1 and outcomes[("assignment.change", "done")] == 1
+        assert outcomes[("citizen.register", "refused")] == 1 and outcomes[("citizen.register", "done")] == 1
+        log = Counter(e["action"] for e in clinic.api.call("GET", "/v1/me/access-log", claims=claims).body)
+        assert (log["response.review"], log["assignment.change"], log["citizen.register"]) == (1, 1, 1)
 
     def test_when_the_audit_cannot_be_written_no_data_is_returned(self, clinic: Clinic) -> None:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")

@@ -11,7 +11,7 @@ from kommunal_pro.assignments.access import CitizenAccess
 from kommunal_pro.assignments.models import Assignment
 from kommunal_pro.assignments.repository import AssignmentRepository
 from kommunal_pro.assignments.schedule import OnceSchedule
-from kommunal_pro.audit import Access, AuditEvent, AuditLog
+from kommunal_pro.audit import Access, AuditEvent, AuditLog, Outcome
 from kommunal_pro.auth import Principal, Role
 from kommunal_pro.citizens.models import Consent, StoredCitizen
 from kommunal_pro.citizens.repository import CitizenRepository
@@ -106,7 +106,9 @@ class Audit(AuditLog):
     def __init__(self) -> None:
         self.recorded: list[tuple[str, Access, str]] = []
 
-    def record(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> AuditEvent:
+    def record(
+        self, principal: Principal, action: Access, citizen_id: str, resource: str, outcome: Outcome = "done"
+    ) -> AuditEvent:
         self.recorded.append((principal.subject, action, citizen_id))
         return AuditEvent(
             id=str(len(self.recorded)),
@@ -119,6 +121,7 @@ class Audit(AuditLog):
             purpose=action.purpose,
             citizen_id=citizen_id,
             resource=resource,
+            outcome=outcome,
         )
 
 

@@ -9,13 +9,15 @@ If the event cannot be written the request fails and no data is returned (fail c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from kommunal_pro.auth import Principal
 from kommunal_pro.clock import utc_now
@@ -63,6 +65,9 @@ _PURPOSES = {
 }
 
 
+Outcome = Literal["done", "refused"]
+
+
 class AuditEvent(ApiModel):
     id: str
     municipality: str
@@ -74,6 +79,7 @@ class AuditEvent(ApiModel):
     purpose: str
     citizen_id: str
     resource: str
+    outcome: Outcome = Field("done", description="'refused': the attempt was turned away (403, 409), nothing changed")
 
 
 class AuditQuery(ApiModel):
@@ -99,7 +105,9 @@ class AuditLog:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def record(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> AuditEvent:
+    def record(
+        self, principal: Principal, action: Access, citizen_id: str, resource: str, outcome: Outcome = "done"
+    ) -> AuditEvent:
         tenant = principal.tenant
         event = AuditEvent(
             id=str(uuid.uuid4()),
@@ -112,6 +120,7 @@ class AuditLog:
             purpose=action.purpose,
             citizen_id=citizen_id,
             resource=resource,
+            outcome=outcome,
         )
         sort = f"{event.at.isoformat()}#{event.id}"
         item = to_item(
@@ -129,6 +138,17 @@ class AuditLog:
             logger.exception("audit write failed", extra={"action": str(action)})
             raise AuditUnavailable() from None
         return event
+
+    @contextmanager
+    def refusals(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> Iterator[None]:
+        """Around a change's checks: a check that turns the caller away (a Problem) is recorded as refused, so
+        the log never shows as done what was not."""
+        try:
+            yield
+        except Problem as problem:
+            if problem.status < 500:
+                self.record(principal, action, citizen_id, resource, outcome="refused")
+            raise
 
     def for_citizen(self, tenant: str, citizen_id: str) -> list[AuditEvent]:
         """Every event about a citizen, newest first (what the citizen's own access log shows)."""

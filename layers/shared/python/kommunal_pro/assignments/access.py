@@ -35,13 +35,19 @@ class CitizenAccess:
     def access(
         self, principal: Principal, citizen_id: str, action: Access, resource: str, *, unit_scoped: bool = True
     ) -> StoredCitizen:
-        """A citizen of the caller's municipality, the access audited. Where the municipality limits staff
-        to their own units' citizens, a citizen with no assignment in the caller's units is not found;
-        assigning is not so limited, as that is how a citizen comes into a unit's care."""
+        """A citizen of the caller's municipality, the access audited (a read: before anything is returned)."""
+        citizen = self.find(principal, citizen_id, unit_scoped=unit_scoped)
+        self._audit.record(principal, action, citizen.id, resource)
+        return citizen
+
+    def find(self, principal: Principal, citizen_id: str, *, unit_scoped: bool = True) -> StoredCitizen:
+        """A citizen of the caller's municipality, not yet audited: for a change, which audits its outcome.
+        Where the municipality limits staff to their own units' citizens, a citizen with no assignment in the
+        caller's units is not found; assigning is not so limited, as that is how a citizen comes into a unit's
+        care."""
         citizen = self._citizens.get(principal.tenant, citizen_id)
         if citizen is None or (unit_scoped and not self._in_callers_units(principal, citizen)):
             raise NotFound("Borgeren findes ikke (no such citizen)")
-        self._audit.record(principal, action, citizen.id, resource)
         return citizen
 
     def search(self, principal: Principal, lookup: CprLookup) -> Citizen:

@@ -19,12 +19,13 @@ from kommunal_pro.assignments.models import (
 from kommunal_pro.assignments.repository import MAX_TASKS_PER_ASSIGNMENT, AssignmentRepository
 from kommunal_pro.assignments.schedule import (
     AppointmentSchedule,
+    Occurrence,
     TaskState,
     expand,
     expires_at,
     reschedule_appointment,
 )
-from kommunal_pro.audit import Access
+from kommunal_pro.audit import Access, AuditLog, default_audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.clock import utc_now
@@ -35,7 +36,7 @@ from kommunal_pro.organisations.service import default_service as default_munici
 from kommunal_pro.organisations.units import UnitService, default_unit_service
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
 from kommunal_pro.questionnaires.service import QuestionnaireService
-from kommunal_pro.questionnaires.versions import Status
+from kommunal_pro.questionnaires.versions import QuestionnaireVersion, Status
 from kommunal_pro.scheduling.due import due_attributes, next_message
 from kommunal_pro.scheduling.timeline import ReminderPolicy, plan_messages
 from kommunal_pro.storage.table import ConditionFailed, data_table
@@ -49,35 +50,20 @@ class AssignmentService:
         questionnaires: QuestionnaireService,
         municipalities: MunicipalityService,
         units: UnitService,
+        audit: AuditLog,
     ) -> None:
         self._assignments = assignments
         self._citizens = citizens
         self._questionnaires = questionnaires
         self._municipalities = municipalities
         self._units = units
+        self._audit = audit
 
     def assign(self, principal: Principal, citizen_id: str, request: AssignmentRequest) -> AssignmentView:
-        citizen = self._citizens.access(
-            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments", unit_scoped=False
-        )
-        if request.unit_id not in self._units.staff_units(principal):
-            raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
-        if not citizen.consent.given:
-            raise Conflict("Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)")
-        head, _ = self._questionnaires.latest(principal, request.questionnaire_id)
-        number = request.version or head.active_version
-        _, version = self._questionnaires.version(principal, request.questionnaire_id, number or head.latest_version)
-        if version.status is not Status.ACTIVE:
-            raise Conflict(
-                f"Kun aktive spørgeskemaer kan tildeles; version {version.version} er {version.status} "
-                f"(only active questionnaire versions can be assigned)"
-            )
-        occurrences = expand(request.schedule)
-        if len(occurrences) > MAX_TASKS_PER_ASSIGNMENT:
-            message = (
-                f"Højst {MAX_TASKS_PER_ASSIGNMENT} opgaver pr. tildeling (at most {MAX_TASKS_PER_ASSIGNMENT} tasks)"
-            )
-            raise InvalidInput(message, [{"location": "body.schedule", "message": message, "type": "schedule"}])
+        resource = f"/v1/citizens/{citizen_id}/assignments"
+        citizen = self._citizens.find(principal, citizen_id, unit_scoped=False)
+        with self._audit.refusals(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource):
+            version, occurrences = self._assignable(principal, citizen, request)
         settings = self._municipalities.get(principal, citizen.municipality).settings
         assignment = Assignment(
             id=str(uuid.uuid4()),
@@ -109,8 +95,33 @@ class AssignmentService:
             for occurrence in occurrences
         ]
         view = self._view(assignment, tasks, citizen, settings)
+        self._audit.record(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
         self._assignments.add(assignment, tasks, _due(view))
         return view
+
+    def _assignable(
+        self, principal: Principal, citizen: StoredCitizen, request: AssignmentRequest
+    ) -> tuple[QuestionnaireVersion, list[Occurrence]]:
+        """The version to assign and its tasks' windows, or the Problem that refuses the assignment."""
+        if request.unit_id not in self._units.staff_units(principal):
+            raise Forbidden("Du kan kun tildele i dine egne enheder (you can only assign within your own units)")
+        if not citizen.consent.given:
+            raise Conflict("Borgeren har ikke givet samtykke til digital PRO (the citizen has not consented)")
+        head, _ = self._questionnaires.latest(principal, request.questionnaire_id)
+        number = request.version or head.active_version
+        _, version = self._questionnaires.version(principal, request.questionnaire_id, number or head.latest_version)
+        if version.status is not Status.ACTIVE:
+            raise Conflict(
+                f"Kun aktive spørgeskemaer kan tildeles; version {version.version} er {version.status} "
+                f"(only active questionnaire versions can be assigned)"
+            )
+        occurrences = expand(request.schedule)
+        if len(occurrences) > MAX_TASKS_PER_ASSIGNMENT:
+            message = (
+                f"Højst {MAX_TASKS_PER_ASSIGNMENT} opgaver pr. tildeling (at most {MAX_TASKS_PER_ASSIGNMENT} tasks)"
+            )
+            raise InvalidInput(message, [{"location": "body.schedule", "message": message, "type": "schedule"}])
+        return version, occurrences
 
     def of_citizen(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
         citizen = self._citizens.access(
@@ -125,14 +136,7 @@ class AssignmentService:
 
     def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
         """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""
-        citizen = self._citizens.access(
-            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
-        )
-        assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
-        if assignment is None:
-            raise NotFound("Tildelingen findes ikke (no such assignment)")
-        if assignment.status is AssignmentStatus.CANCELLED:
-            raise Conflict("Tildelingen er allerede stoppet (the assignment is already cancelled)")
+        citizen, assignment = self._changing(principal, citizen_id, assignment_id, AssignmentStatus.CANCELLED)
         tasks = self._assignments.tasks_of_assignment(citizen.municipality, assignment.id)
         pending = [t for t in tasks if t.state is TaskState.PENDING]
         now = utc_now()
@@ -149,16 +153,8 @@ class AssignmentService:
         self, principal: Principal, citizen_id: str, assignment_id: str, appointment_at: datetime
     ) -> AssignmentView:
         """The answer window follows the booking: tasks not yet answered move with the appointment."""
-        citizen = self._citizens.access(
-            principal, citizen_id, Access.ASSIGNMENT_CHANGE, f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
-        )
-        assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
-        if assignment is None:
-            raise NotFound("Tildelingen findes ikke (no such assignment)")
-        if not isinstance(assignment.schedule, AppointmentSchedule):
-            raise Conflict("Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)")
-        if assignment.status is AssignmentStatus.CANCELLED:
-            raise Conflict("Tildelingen er stoppet (the assignment is cancelled)")
+        citizen, assignment = self._changing(principal, citizen_id, assignment_id, AppointmentSchedule)
+        assert isinstance(assignment.schedule, AppointmentSchedule)  # _changing checked it
         schedule = reschedule_appointment(assignment.schedule, appointment_at)
         (occurrence,) = expand(schedule)
         settings = self._municipalities.get(principal, citizen.municipality).settings
@@ -180,6 +176,32 @@ class AssignmentService:
         with _changed_meanwhile():
             self._assignments.reschedule(changed, moved, _due(view))
         return view
+
+    def _changing(
+        self,
+        principal: Principal,
+        citizen_id: str,
+        assignment_id: str,
+        change: AssignmentStatus | type[AppointmentSchedule],
+    ) -> tuple[StoredCitizen, Assignment]:
+        """The citizen and the assignment a change applies to, the change audited: as refused when a check
+        turns it away, as done once they pass (before it is written)."""
+        resource = f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
+        citizen = self._citizens.find(principal, citizen_id)
+        with self._audit.refusals(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource):
+            assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
+            if assignment is None:
+                raise NotFound("Tildelingen findes ikke (no such assignment)")
+            if change is AppointmentSchedule and not isinstance(assignment.schedule, AppointmentSchedule):
+                raise Conflict("Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)")
+            if assignment.status is AssignmentStatus.CANCELLED:
+                raise Conflict(
+                    "Tildelingen er allerede stoppet (the assignment is already cancelled)"
+                    if change is AssignmentStatus.CANCELLED
+                    else "Tildelingen er stoppet (the assignment is cancelled)"
+                )
+        self._audit.record(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
+        return citizen, assignment
 
     @staticmethod
     def _view(
@@ -227,4 +249,5 @@ def default_service() -> AssignmentService:
         questionnaires=QuestionnaireService(QuestionnaireRepository(table)),
         municipalities=default_municipality_service(),
         units=default_unit_service(),
+        audit=default_audit_log(),
     )

@@ -52,6 +52,8 @@ class CitizenService:
         try:
             self._repository.add(citizen)
         except DuplicateCitizen as duplicate:
+            # The answer tells the caller who the citizen is: a look-up, audited on the existing record.
+            self._audit.record(principal, Access.CITIZEN_REGISTER, duplicate.existing_id, "/v1/citizens", "refused")
             raise Conflict(
                 "Borgeren er allerede registreret i kommunen (the citizen is already registered)",
                 citizenId=duplicate.existing_id,

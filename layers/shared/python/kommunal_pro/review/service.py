@@ -124,12 +124,18 @@ class ReviewService:
         return export_response(response, self._version(response).definition)
 
     def review(self, principal: Principal, response_id: str, comment: str | None) -> StaffResponseView:
-        response = self._readable(principal, response_id, Access.RESPONSE_REVIEW, f"/v1/responses/{response_id}/review")
+        resource = f"/v1/responses/{response_id}/review"
+        response = self._findable(principal, response_id)
+        already = Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)")
+        with self._audit.refusals(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource):
+            if response.reviewed is not None:
+                raise already
+        self._audit.record(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource)
         review = Review(by=principal.subject, by_name=principal.name, at=utc_now(), comment=comment)
         try:
             self._responses.mark_reviewed(response, review)
         except ConditionFailed:
-            raise Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)") from None
+            raise already from None  # reviewed by someone else a moment ago
         return self._view(principal, response.model_copy(update={"reviewed": review}))
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
@@ -166,7 +172,8 @@ class ReviewService:
         entries = []
         for record in self._citizens.own_records(principal):
             settings = self._municipalities.get_settings(record.municipality)
-            for event in self._audit.for_citizen(record.municipality, record.id):
+            events = self._audit.for_citizen(record.municipality, record.id)
+            for event in (e for e in events if e.outcome == "done"):  # what was read or changed, not attempts
                 entries.append(
                     AccessLogEntry(
                         at=event.at,
@@ -189,10 +196,16 @@ class ReviewService:
         return self._audit.page(principal.tenant, query, cursor)
 
     def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
+        response = self._findable(principal, response_id)
+        self._audit.record(principal, action, response.citizen_id, resource)
+        return response
+
+    def _findable(self, principal: Principal, response_id: str) -> StoredResponse:
+        """A response the caller may see, not yet audited."""
         response = self._responses.by_id(principal.tenant, response_id)
         if response is None or not self._visible(principal, [response]):
             raise NotFound("Besvarelsen findes ikke (no such response)")
-        self._access.access(principal, response.citizen_id, action, resource)
+        self._access.find(principal, response.citizen_id)
         return response
 
     def _visible(self, principal: Principal, responses: list[StoredResponse]) -> list[StoredResponse]:
