@@ -1,0 +1,34 @@
+"""How many GSM-7 characters a text takes in an SMS (3GPP TS 23.038), or None if it cannot be sent as GSM-7.
+
+One SMS part holds 160 GSM-7 characters. A character of the extension table (`{}[]~\\^|€` and form feed) takes
+two, an escape and itself. Any other character (an en dash, curly quotes, an emoji) turns the whole message
+into UCS-2, 70 characters a part.
+"""
+
+from __future__ import annotations
+
+SMS_PART = 160
+
+BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+EXTENSION = frozenset("\f^{}\\[~]|€")
+
+
+def gsm7_length(text: str) -> int | None:
+    """The text's length in GSM-7 septets (extension characters count two); None if a character is not GSM-7."""
+    length = 0
+    for character in text:
+        if character in BASIC:
+            length += 1
+        elif character in EXTENSION:
+            length += 2
+        else:
+            return None
+    return length
+
+
+def fits_one_sms(text: str) -> bool:
+    length = gsm7_length(text)
+    return length is not None and length <= SMS_PART
