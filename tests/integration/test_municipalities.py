@@ -256,6 +256,8 @@ class TestOnboarding:
             ({"senderName": "Kbh 111111-1118"}, "body.senderName"),  # a CPR number would reach every message
             ({"senderName": "Kbh 1111111118"}, "body.senderName"),
             ({"displayName": "Kbh 111111 1118"}, "body.displayName"),
+            ({"senderName": "Lyngby–Taarbæk Kommune"}, "body.senderName"),  # an en dash makes every SMS UCS-2
+            ({"senderName": "Sundhedscenter Nord, Aarhus Kommune"}, "body.senderName"),  # 35: the SMS would split
             ({"emailShowsQuestionnaireTitle": "maybe"}, "body.emailShowsQuestionnaireTitle"),
         ],
     )

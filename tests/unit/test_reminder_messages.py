@@ -14,8 +14,9 @@ import pytest
 from kommunal_pro.assignments.models import Task
 from kommunal_pro.clock import COPENHAGEN, utc_now
 from kommunal_pro.config import Settings
-from kommunal_pro.notifications.gsm7 import SMS_PART, gsm7_length
+from kommunal_pro.gsm7 import SMS_PART, gsm7_length
 from kommunal_pro.notifications.templates import danish_time, render
+from kommunal_pro.organisations.models import SENDER_NAME_SMS_LENGTH
 from kommunal_pro.questionnaires.model import Text
 from kommunal_pro.questionnaires.versions import VersionRef
 from kommunal_pro.scheduling.due import due_attributes, due_number, due_partitions, next_message, shard
@@ -201,8 +202,17 @@ class TestOneSmsPart:
 
     @pytest.mark.parametrize("kind", ["invitation", "reminder", "overdue"])
     @pytest.mark.parametrize("link", LINKS)
-    def test_every_sms_is_gsm7_and_fits_one_part(self, kind: MessageKind, link: str) -> None:
-        sms = render(kind, LONGEST_SENDER, LONGEST_DUE, link, email_title="GAD-7 – angstsymptomer").sms
+    @pytest.mark.parametrize("sender", [LONGEST_SENDER, "Å" * SENDER_NAME_SMS_LENGTH])  # the longest one may patch
+    def test_every_sms_is_gsm7_and_fits_one_part(self, kind: MessageKind, link: str, sender: str) -> None:
+        sms = render(kind, sender, LONGEST_DUE, link, email_title="GAD-7 – angstsymptomer").sms
         length = gsm7_length(sms)
         assert length is not None, sms
         assert length <= SMS_PART, (length, sms)
+
+    def test_the_longest_sms_as_it_reads(self) -> None:
+        sms = render("overdue", LONGEST_SENDER, LONGEST_DUE, "https://pilot.kommunalpro.dk/").sms
+        assert sms == (
+            "Ringkøbing-Skjern Kommune: Fristen for dit spørgeskema var torsdag den 30. september 2027 kl. 09.00. "
+            "Du kan stadig svare: https://pilot.kommunalpro.dk/"
+        )
+        assert gsm7_length(sms) == 151

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from kommunal_pro.cpr import NO_CPR
+from kommunal_pro.gsm7 import gsm7_text
 from kommunal_pro.models import ApiModel
 from kommunal_pro.scheduling.timeline import ReminderPolicy
 from kommunal_pro.tenancy import Tenant
@@ -16,6 +17,9 @@ from kommunal_pro.tenancy import Tenant
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # A name that reaches citizens' messages: staff may not write a CPR number into it.
 Name = Annotated[ShortText, NO_CPR]
+# The sender name starts every SMS, which must fit one part (160 GSM-7 characters; see notifications/templates.py).
+SENDER_NAME_SMS_LENGTH = 30
+SenderName = Annotated[Name, gsm7_text(SENDER_NAME_SMS_LENGTH)]
 
 
 class ReminderChannel(StrEnum):
@@ -61,7 +65,10 @@ class MunicipalityPatch(ApiModel):
 
     enabled: bool | None = None
     display_name: Name | None = None
-    sender_name: Name | None = None
+    sender_name: SenderName | None = Field(
+        None,
+        description=f"Afsendernavn i e-mails og SMS: højst {SENDER_NAME_SMS_LENGTH} tegn, som kan stå i en SMS",
+    )
     reminder_channels: list[ReminderChannel] | None = None
     reminder_policy: ReminderPolicy | None = None
     grace_period_days: int | None = Field(None, ge=0, le=90)

@@ -7,6 +7,9 @@ into UCS-2, 70 characters a part.
 
 from __future__ import annotations
 
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
 SMS_PART = 160
 
 BASIC = frozenset(
@@ -32,3 +35,25 @@ def gsm7_length(text: str) -> int | None:
 def fits_one_sms(text: str) -> bool:
     length = gsm7_length(text)
     return length is not None and length <= SMS_PART
+
+
+def gsm7_text(max_length: int) -> AfterValidator:
+    """A check for text that goes into every SMS: GSM-7 only, at most `max_length` septets."""
+
+    def check(text: str) -> str:
+        length = gsm7_length(text)
+        if length is None:
+            raise PydanticCustomError(
+                "sms_characters",
+                "Brug kun bogstaver, tal og almindelige tegn, der kan sendes i en SMS (no – dash, curly quotes or "
+                "emoji: the text must be GSM-7)",
+            )
+        if length > max_length:
+            raise PydanticCustomError(
+                "sms_too_long",
+                "Skriv højst {max_length} tegn, så SMS'en kan være i én besked (at most {max_length} SMS characters)",
+                {"max_length": max_length},
+            )
+        return text
+
+    return AfterValidator(check)
