@@ -179,7 +179,7 @@ class TestOnboarding:
         assert result.problem["errors"] == [
             {
                 "location": "body.senderName",
-                "message": "Fjern CPR-nummeret; feltet må ikke indeholde et (the field must not contain a CPR number)",
+                "message": "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
                 "type": "cpr_in_text",
             }
         ]

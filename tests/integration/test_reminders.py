@@ -28,6 +28,7 @@ from kommunal_pro.notifications.delivery import AwsTransport, OutboxTransport
 from kommunal_pro.notifications.job import NotificationQueue, ReminderJob
 from kommunal_pro.notifications.models import NotificationStatus
 from kommunal_pro.notifications.repository import NotificationRepository
+from kommunal_pro.organisations.repository import MunicipalityRepository
 from kommunal_pro.scheduling.due import due_attributes
 from kommunal_pro.scheduling.timeline import PlannedMessage
 from kommunal_pro.storage.schema import GSI1, PK, SK
@@ -344,6 +345,26 @@ def test_a_municipality_may_name_the_questionnaire_in_e_mails_never_in_an_sms(ap
     assert email.subject == "Nyt spørgeskema fra Aarhus Kommune"
     assert sms.text == (
         "Aarhus Kommune: Du har fået et spørgeskema. Svar senest torsdag den 7. januar 2027 kl. 09.00: "
+        "http://localhost:3000/"
+    )
+
+
+@pytest.mark.usefixtures("running")
+def test_a_cpr_number_already_stored_in_the_sender_name_is_redacted_from_the_message(
+    api: ApiClient, seeded: Any
+) -> None:
+    municipalities = MunicipalityRepository(seeded)
+    aarhus = municipalities.get("0751")
+    assert aarhus is not None
+    # Written before the API refused it (the API now answers 422): straight into the table.
+    settings = aarhus.settings.model_copy(update={"sender_name": "Kbh 111111-1118"})
+    municipalities.replace(
+        aarhus.model_copy(update={"settings": settings, "version": aarhus.version + 1}), aarhus.version
+    )
+    _assign(api, _register(api, "sms"))
+    (sms,) = jobs.run_reminders_once(OPENS).delivered
+    assert sms.text == (
+        "Kbh [CPR]: Du har fået et spørgeskema. Svar senest torsdag den 7. januar 2027 kl. 09.00: "
         "http://localhost:3000/"
     )
 

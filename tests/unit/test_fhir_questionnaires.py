@@ -947,3 +947,19 @@ def test_a_fixture_with_one_value_replaced_only_ever_raises_invalid_input(name: 
         parent = parent[key]
     parent[path[-1]] = data.draw(json_values)
     imports_or_refuses(resource)
+
+
+def test_a_title_with_a_cpr_number_is_refused_and_not_repeated() -> None:
+    resource = {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "title": "Søvn 111111-1118",
+        "item": [{"linkId": "a", "type": "string", "text": "Hvad?"}],
+    }
+    assert problems(resource) == [
+        {
+            "location": "Questionnaire",
+            "message": "title.da: Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
+            "type": "definition",
+        }
+    ]

@@ -94,7 +94,7 @@ def _refuse_cpr(text: str) -> str:
     if CPR_IN_TEXT.search(text):
         # The message never repeats the text: it holds the number.
         raise PydanticCustomError(
-            "cpr_in_text", "Fjern CPR-nummeret; feltet må ikke indeholde et (the field must not contain a CPR number)"
+            "cpr_in_text", "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)"
         )
     return text
 
