@@ -225,6 +225,14 @@ class TestAssignments:
         )
         assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
 
+    def test_a_cpr_number_in_the_course_is_422(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        path = f"/v1/citizens/{citizen['id']}/assignments"
+        result = api.call("POST", path, claims=NURSE, body=_weekly_who5(course="KOL 111111-1118"))
+        assert result.status == 422
+        assert [(e["location"], e["type"]) for e in result.problem["errors"]] == [("body.course", "cpr_in_text")]
+        assert api.call("GET", path, claims=NURSE).body == []
+
     def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
         path = f"/v1/citizens/{citizen['id']}/assignments"

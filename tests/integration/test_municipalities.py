@@ -165,6 +165,41 @@ class TestOnboarding:
             }
         ]
 
+    def test_a_cpr_number_in_a_name_is_refused_with_its_own_type_and_never_echoed(
+        self, api: ApiClient, seeded: Any
+    ) -> None:
+        result = api.call(
+            "PATCH",
+            f"/v1/municipalities/{AARHUS}",
+            claims=NATIONAL_ADMIN,
+            body={"senderName": "Kbh 111111-1118", "displayName": "Ring +45 20 30 40 50 før 2027-01-04"},
+            headers={"If-Match": '"2"'},
+        )
+        assert result.status == 422
+        assert result.problem["errors"] == [
+            {
+                "location": "body.senderName",
+                "message": "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
+                "type": "cpr_in_text",
+            }
+        ]
+        assert "1118" not in str(result.problem)
+        assert api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["version"] == 2
+
+    def test_a_municipality_may_show_questionnaire_titles_in_e_mails(self, api: ApiClient, seeded: Any) -> None:
+        current = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN)
+        assert current.body["settings"]["emailShowsQuestionnaireTitle"] is False
+        result = api.call(
+            "PATCH",
+            f"/v1/municipalities/{AARHUS}",
+            claims=NATIONAL_ADMIN,
+            body={"emailShowsQuestionnaireTitle": True},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert result.status == 200, result.body
+        stored = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).body["settings"]
+        assert stored["emailShowsQuestionnaireTitle"] is True
+
     def test_a_stale_if_match_is_412_and_changes_nothing(self, api: ApiClient, seeded: Any) -> None:
         etag = api.call("GET", f"/v1/municipalities/{AARHUS}", claims=NATIONAL_ADMIN).headers["ETag"]
         first = api.call(
@@ -218,6 +253,12 @@ class TestOnboarding:
             ({"senderName": ""}, "body.senderName"),
             ({"senderName": "x" * 101}, "body.senderName"),
             ({"region": "Sjælland"}, "body.region"),  # not editable: unknown field
+            ({"senderName": "Kbh 111111-1118"}, "body.senderName"),  # a CPR number would reach every message
+            ({"senderName": "Kbh 1111111118"}, "body.senderName"),
+            ({"displayName": "Kbh 111111 1118"}, "body.displayName"),
+            ({"senderName": "Lyngby–Taarbæk Kommune"}, "body.senderName"),  # an en dash makes every SMS UCS-2
+            ({"senderName": "Sundhedscenter Nord, Aarhus Kommune"}, "body.senderName"),  # 35: the SMS would split
+            ({"emailShowsQuestionnaireTitle": "maybe"}, "body.emailShowsQuestionnaireTitle"),
         ],
     )
     def test_invalid_bodies_are_422_naming_the_field(

@@ -230,6 +230,8 @@ class TestLifecycle:
         [
             ({"title": {"en": "No Danish"}, "items": SLEEP["items"]}, "body.title.da"),
             ({"title": {"da": "x"}, "items": []}, "body.items"),
+            ({"title": {"da": "Søvn 111111-1118"}, "items": SLEEP["items"]}, "body.title.da"),  # reaches e-mails
+            ({"title": {"da": "Søvn", "en": "Sleep 1111111118"}, "items": SLEEP["items"]}, "body.title.en"),
             ({**SLEEP, "colour": "blue"}, "body.colour"),
             (
                 {"title": {"da": "x"}, "items": [{"linkId": "a", "type": "photo", "text": {"da": "x"}}]},

@@ -153,6 +153,11 @@ class TestWorklist:
         citizen_id, claims = clinic.citizen("070365-4286", "Hanne")
         (task,) = clinic.weekly(citizen_id, "phq-9", 1, first_opened_days_ago=0.1)
         response_id = clinic.answer(claims, task, _phq9(21))
+        refused = clinic.api.call(
+            "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet 070365 4286"}
+        )
+        assert refused.status == 422
+        assert [(e["location"], e["type"]) for e in refused.problem["errors"]] == [("body.comment", "cpr_in_text")]
         reviewed = clinic.api.call(
             "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet op, tid aftalt"}
         )

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "shared" / "python" /
 # The parts of kommunal_pro, lowest first. A module may import its own part and the parts of lower layers,
 # never a part of its own layer or of a higher one. A new part goes here, where its imports put it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("config", "errors", "tenancy", "clock", "models", "cpr"),  # plain values and settings
+    ("config", "errors", "tenancy", "clock", "models", "cpr", "gsm7"),  # plain values and settings
     ("observability", "json_body"),  # logging with CPR numbers redacted; what a request body may hold
     ("storage", "auth", "concurrency"),  # the table, the caller, ETags
     ("audit", "api"),  # the audit log; the HTTP plumbing every function shares

@@ -6,8 +6,9 @@ import pytest
 from aws_lambda_powertools import Logger
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
-from kommunal_pro.cpr import Cpr, InvalidCpr, redact
+from kommunal_pro.cpr import Cpr, InvalidCpr, NoCpr, redact
 
 KEY = b"k" * 32
 
@@ -110,3 +111,24 @@ def test_log_lines_never_contain_a_cpr_number() -> None:
     out = stream.getvalue()
     assert "looked up [CPR]" in out and "bad cpr [CPR]" in out
     assert "010180-1234" not in out and "0101801234" not in out
+
+
+class _Named(BaseModel):
+    name: NoCpr
+
+
+@pytest.mark.parametrize("text", ["Kbh 111111-1118", "1111111118", "Kbh 111111 1118 Kommune", "x010180-1234"])
+def test_no_cpr_refuses_cpr_shaped_text(text: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _Named(name=text)
+    (error,) = refused.value.errors()
+    assert (error["loc"], error["type"]) == (("name",), "cpr_in_text")
+    assert "1118" not in error["msg"] and "1234" not in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aarhus Kommune", "Ring +45 20 30 40 50", "Frist 2027-01-04", "sag 12345678901", "telefon 12345678", "KOL 2027"],
+)
+def test_no_cpr_accepts_ordinary_text(text: str) -> None:
+    assert _Named(name=text).name == text

@@ -12,6 +12,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kommunal_pro.cpr import CPR_IN_TEXT
 from kommunal_pro.errors import InvalidInput
 from kommunal_pro.questionnaires.fhir.exporter import export_questionnaire
 from kommunal_pro.questionnaires.fhir.importer import ImportResult, import_questionnaire
@@ -29,6 +30,7 @@ from kommunal_pro.questionnaires.model import (
     QuestionnaireDefinition,
     Scale,
     Text,
+    Title,
 )
 from kommunal_pro.questionnaires.validation import validate_definition
 from tests.json_values import as_object
@@ -158,7 +160,7 @@ def test_sdc_phq9_is_refused_for_its_calculated_quantity_total() -> None:
 def test_sdc_phq9_without_the_total_scores_its_nine_items_from_the_contained_value_set() -> None:
     result = import_questionnaire(without_items(fixture("sdc-phq9-ordinalValue-valueset"), "H1/TS"))
     definition = result.definition
-    assert definition.title == Text(da="Patient Health Questionnaire - 9 Item")
+    assert definition.title == Title(da="Patient Health Questionnaire - 9 Item")
     assert definition.name == "SDC - PHQ-9"
     assert definition.url == "http://hl7.org/fhir/uv/sdc/Questionnaire/questionnaire-sdc-profile-example-PHQ9"
     assert definition.description is not None and "FHIRpaths" in definition.description.da
@@ -324,7 +326,7 @@ def test_lforms_enable_when_operators_map_once_the_refused_items_are_removed() -
 def test_gad7_options_and_scores_come_from_the_contained_value_set() -> None:
     result = import_questionnaire(fixture("researchkitonfhir-gad7-contained-vs-ordinal"))
     definition = result.definition
-    assert definition.title == Text(da="Generalized Anxiety Disorder - 7", en="Generalized Anxiety Disorder - 7")
+    assert definition.title == Title(da="Generalized Anxiety Disorder - 7", en="Generalized Anxiety Disorder - 7")
     (group,) = definition.items
     assert group.required and group.link_id == "a2ae9518-55b5-41cc-928d-00132d1a3c1e"
     assert len(group.items) == 7 and all(item.required for item in group.items)
@@ -411,7 +413,7 @@ def test_no_title_and_no_name() -> None:
 def test_name_is_the_title_when_there_is_no_title() -> None:
     resource = questionnaire(question("a"), name="PHQ9")
     del resource["title"]
-    assert import_questionnaire(resource).definition.title == Text(da="PHQ9")
+    assert import_questionnaire(resource).definition.title == Title(da="PHQ9")
 
 
 @pytest.mark.parametrize("kind", ["open-choice", "quantity", "attachment", "reference", "url", "question"])
@@ -644,7 +646,7 @@ def every_item_type() -> QuestionnaireDefinition:
         AnswerOption(code="x", display=Text(da="Ved ikke")),
     ]
     return QuestionnaireDefinition(
-        title=Text(da="Alle typer", en="All types"),
+        title=Title(da="Alle typer", en="All types"),
         description=Text(da="Til test"),
         name="AllTypes",
         codes=[Coding(system="http://loinc.org", code="1-8", display="Test")],
@@ -779,6 +781,8 @@ words = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), 
 )
 codes = words.map(lambda word: " ".join(word.split()))  # a FHIR code: no leading, trailing or double spaces
 texts = st.builds(Text, da=words, en=st.none() | words)
+cpr_free = words.filter(lambda word: not CPR_IN_TEXT.search(word))  # a title refuses CPR-shaped text
+titles = st.builds(Title, da=cpr_free, en=st.none() | cpr_free)
 ANSWERS = {
     ItemType.BOOLEAN: st.booleans(),
     ItemType.DECIMAL: st.floats(-1e6, 1e6, allow_nan=False),
@@ -830,7 +834,7 @@ def imported_definitions(draw: st.DrawFn) -> QuestionnaireDefinition:
         )
     grouped = draw(st.integers(0, len(questions)))
     items = [Item(link_id="group", type="group", text=draw(texts), items=questions[:grouped])] if grouped else []
-    return QuestionnaireDefinition(title=draw(texts), items=[*items, *questions[grouped:]])
+    return QuestionnaireDefinition(title=draw(titles), items=[*items, *questions[grouped:]])
 
 
 @settings(max_examples=150, deadline=None)
@@ -943,3 +947,19 @@ def test_a_fixture_with_one_value_replaced_only_ever_raises_invalid_input(name: 
         parent = parent[key]
     parent[path[-1]] = data.draw(json_values)
     imports_or_refuses(resource)
+
+
+def test_a_title_with_a_cpr_number_is_refused_and_not_repeated() -> None:
+    resource = {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "title": "Søvn 111111-1118",
+        "item": [{"linkId": "a", "type": "string", "text": "Hvad?"}],
+    }
+    assert problems(resource) == [
+        {
+            "location": "Questionnaire",
+            "message": "title.da: Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
+            "type": "definition",
+        }
+    ]

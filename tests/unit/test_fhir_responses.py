@@ -23,6 +23,7 @@ from kommunal_pro.questionnaires.model import (
     Scale,
     ScaleMethod,
     Text,
+    Title,
 )
 from kommunal_pro.questionnaires.scoring import score
 from kommunal_pro.questionnaires.validation import validate_definition
@@ -230,7 +231,7 @@ SYMPTOMS = [
 
 def nested() -> QuestionnaireDefinition:
     definition = QuestionnaireDefinition(
-        title=Text(da="Alle typer, indlejret", en="Every type, nested"),
+        title=Title(da="Alle typer, indlejret", en="Every type, nested"),
         items=[
             Item(link_id="intro", type=ItemType.DISPLAY, text=Text(da="Velkommen")),
             Item(

@@ -24,6 +24,7 @@ from kommunal_pro.questionnaires.model import (
     Scale,
     ScaleMethod,
     Text,
+    Title,
     ValueTable,
 )
 from kommunal_pro.questionnaires.scoring import scale_range, score
@@ -52,7 +53,7 @@ def rule(rule_id: str, level: FlagLevel, **fields: object) -> FlagRule:
 
 def questionnaire(items: list[Item], scales: list[Scale], **fields: object) -> QuestionnaireDefinition:
     return QuestionnaireDefinition.model_validate(
-        {"title": Text(da="Test"), "items": items, "scales": scales, **fields}
+        {"title": Title(da="Test"), "items": items, "scales": scales, **fields}
     )
 
 

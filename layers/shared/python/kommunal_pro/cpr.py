@@ -3,6 +3,9 @@
 A `Cpr` validates DDMMYY-SSSS (dash optional) including that the date exists, masks itself in str() and
 repr(), and derives a keyed hash for look-ups. The hash is an HMAC: there are only a few million CPR
 numbers, so a plain hash could be reversed by trying them all.
+
+`NoCpr` is free text that staff write and that reaches a citizen's notifications or a log line (a sender
+name, a questionnaire title, a course, a review comment): anything CPR-shaped in it is refused.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ import hashlib
 import hmac
 import re
 from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 _CPR_SHAPE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
 # Anything CPR-shaped inside free text: six digits, optional dash or space, four digits, not part of a
-# longer number.
+# longer number. It catches "111111-1118", "1111111118" and "111111 1118", not "+45 20 30 40 50" or
+# "2027-01-04".
 CPR_IN_TEXT = re.compile(r"(?<![\d])(\d{6})[- ]?(\d{4})(?![\d])")
 REDACTED = "[CPR]"
 
@@ -80,3 +88,18 @@ class Cpr:
 def redact(text: str) -> str:
     """Replace anything CPR-shaped in free text."""
     return CPR_IN_TEXT.sub(REDACTED, text)
+
+
+def _refuse_cpr(text: str) -> str:
+    if CPR_IN_TEXT.search(text):
+        # The message never repeats the text: it holds the number.
+        raise PydanticCustomError(
+            "cpr_in_text", "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)"
+        )
+    return text
+
+
+# Text staff write that may reach a notification or a log: refused (422, naming the field) if CPR-shaped.
+# `NoCpr` is the type; `NO_CPR` the check, to add to another constrained str: Annotated[str, ..., NO_CPR].
+NO_CPR = AfterValidator(_refuse_cpr)
+NoCpr = Annotated[str, NO_CPR]

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from kommunal_pro.assignments.schedule import Instant, Schedule, TaskState, TaskStatus, task_status
+from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import Text
 from kommunal_pro.questionnaires.versions import VersionRef
@@ -22,7 +23,7 @@ class AssignmentRequest(ApiModel):
     questionnaire_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     version: Annotated[int, Field(ge=1)] | None = Field(None, description="Default: the active version")
     unit_id: UnitId = Field(description="The caller's unit the assignment is made for")
-    course: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+    course: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NO_CPR] | None = Field(
         None, description="Forløb, e.g. 'KOL-rehabilitering forår 2027'"
     )
     schedule: Schedule

@@ -122,5 +122,7 @@ class NotificationSender:
         return status
 
     def _render(self, kind: MessageKind, recipient: Recipient) -> Message:
+        settings = recipient.settings
         title = recipient.task.questionnaire_title.in_language(recipient.citizen.language)
-        return render(kind, recipient.settings.sender_name, title, recipient.task.due_at, self._link)
+        email_title = title if settings.email_shows_questionnaire_title else None
+        return render(kind, settings.sender_name, recipient.task.due_at, self._link, email_title=email_title)

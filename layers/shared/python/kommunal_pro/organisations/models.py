@@ -8,11 +8,18 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from kommunal_pro.cpr import NO_CPR
+from kommunal_pro.gsm7 import gsm7_text
 from kommunal_pro.models import ApiModel
 from kommunal_pro.scheduling.timeline import ReminderPolicy
 from kommunal_pro.tenancy import Tenant
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A name that reaches citizens' messages: staff may not write a CPR number into it.
+Name = Annotated[ShortText, NO_CPR]
+# The sender name starts every SMS, which must fit one part (160 GSM-7 characters; see notifications/templates.py).
+SENDER_NAME_SMS_LENGTH = 30
+SenderName = Annotated[Name, gsm7_text(SENDER_NAME_SMS_LENGTH)]
 
 
 class ReminderChannel(StrEnum):
@@ -32,6 +39,13 @@ class MunicipalitySettings(ApiModel):
     access_log_shows_staff_names: bool = Field(
         False, description="Citizens see the names of staff who read their data (otherwise the unit)"
     )
+    email_shows_questionnaire_title: bool = Field(
+        False,
+        description=(
+            "E-mails til borgere nævner spørgeskemaets titel; SMS gør det aldrig "
+            "(e-mails name the questionnaire; an SMS never does)"
+        ),
+    )
 
 
 class Municipality(ApiModel):
@@ -50,13 +64,17 @@ class MunicipalityPatch(ApiModel):
     """What a national admin may change: onboarding state and settings. Absent fields stay as they are."""
 
     enabled: bool | None = None
-    display_name: ShortText | None = None
-    sender_name: ShortText | None = None
+    display_name: Name | None = None
+    sender_name: SenderName | None = Field(
+        None,
+        description=f"Afsendernavn i e-mails og SMS: højst {SENDER_NAME_SMS_LENGTH} tegn, som kan stå i en SMS",
+    )
     reminder_channels: list[ReminderChannel] | None = None
     reminder_policy: ReminderPolicy | None = None
     grace_period_days: int | None = Field(None, ge=0, le=90)
     unit_scoped_visibility: bool | None = None
     access_log_shows_staff_names: bool | None = None
+    email_shows_questionnaire_title: bool | None = None
 
     @field_validator("reminder_channels")
     @classmethod

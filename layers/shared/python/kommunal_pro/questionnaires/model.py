@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.models import ApiModel
 
 LinkId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\s]+$")]
@@ -28,6 +29,13 @@ class Text(ApiModel):
 
     def in_language(self, language: str) -> str:
         return self.en if language == "en" and self.en else self.da
+
+
+class Title(Text):
+    """A questionnaire's title, which may reach a citizen's e-mail: no CPR number in either language."""
+
+    da: Annotated[str, StringConstraints(min_length=1, max_length=4000), NO_CPR]
+    en: Annotated[str, StringConstraints(min_length=1, max_length=4000), NO_CPR] | None = None
 
 
 class Coding(ApiModel):
@@ -207,7 +215,7 @@ class Feedback(ApiModel):
 class QuestionnaireDefinition(ApiModel):
     """Everything an author edits. Stored immutably per published version."""
 
-    title: Text
+    title: Title
     description: Text | None = None
     url: str | None = Field(None, description="Canonical URL when imported from FHIR")
     name: str | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import FlagLevel, ItemType, QuestionnaireDefinition, Scalar, Text
 from kommunal_pro.questionnaires.scoring import ScoreResult
@@ -18,7 +19,7 @@ LANGUAGE = "da"  # staff read Danish
 
 
 class ReviewRequest(ApiModel):
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NO_CPR] | None = None
 
 
 class AnswerView(ApiModel):

@@ -29,6 +29,7 @@ from ..model import (
     Scale,
     ScaleMethod,
     Text,
+    Title,
     ValueTable,
 )
 from ._common import THANK_YOU, choice, display, feedback, options
@@ -157,7 +158,7 @@ def definition() -> QuestionnaireDefinition:
     )
     vas = Scale(id="vas", name=Text(da="EQ VAS", en="EQ VAS"), method=ScaleMethod.SUM, items=["VAS"])
     return QuestionnaireDefinition(
-        title=Text(da="EQ-5D-5L – helbredsrelateret livskvalitet", en="EQ-5D-5L – health-related quality of life"),
+        title=Title(da="EQ-5D-5L – helbredsrelateret livskvalitet", en="EQ-5D-5L – health-related quality of life"),
         description=Text(
             da="Fem spørgsmål om dit helbred i dag og en skala fra 0 til 100. EQ-5D™ er et varemærke tilhørende "
             "EuroQol Research Foundation; brug kræver registrering hos EuroQol.",

@@ -8,7 +8,7 @@ LOINC GAD-7 panel 69737-5. Free to reproduce and translate (Pfizer).
 
 from __future__ import annotations
 
-from ..model import FlagLevel, QuestionnaireDefinition, Text
+from ..model import FlagLevel, QuestionnaireDefinition, Text, Title
 from ._common import THANK_YOU, bands, feedback, frequency_instrument, severity_flags
 
 QUESTIONS = [
@@ -37,7 +37,7 @@ QUESTIONS = [
 def definition() -> QuestionnaireDefinition:
     return frequency_instrument(
         name="GAD7",
-        title=Text(da="GAD-7 – angstsymptomer", en="GAD-7 – anxiety symptoms"),
+        title=Title(da="GAD-7 – angstsymptomer", en="GAD-7 – anxiety symptoms"),
         description=(
             "Syv spørgsmål om angstsymptomer i de sidste 2 uger (Generalised Anxiety Disorder-7).",
             "Seven questions on anxiety symptoms over the last 2 weeks (Generalised Anxiety Disorder-7).",

@@ -9,7 +9,7 @@ LOINC codes as in the LOINC PHQ-9 panel 44249-1. The PHQ is free to reproduce an
 
 from __future__ import annotations
 
-from ..model import FlagLevel, FlagRule, QuestionnaireDefinition, Text
+from ..model import FlagLevel, FlagRule, QuestionnaireDefinition, Text, Title
 from ._common import THANK_YOU, bands, feedback, frequency_instrument, severity_flags
 
 QUESTIONS = [
@@ -52,7 +52,7 @@ SELF_HARM_ITEM = "phq9-9"
 def definition() -> QuestionnaireDefinition:
     return frequency_instrument(
         name="PHQ9",
-        title=Text(da="PHQ-9 – depressionssymptomer", en="PHQ-9 – depression symptoms"),
+        title=Title(da="PHQ-9 – depressionssymptomer", en="PHQ-9 – depression symptoms"),
         description=(
             "Ni spørgsmål om depressionssymptomer i de sidste 2 uger (Patient Health Questionnaire-9).",
             "Nine questions on depression symptoms over the last 2 weeks (Patient Health Questionnaire-9).",

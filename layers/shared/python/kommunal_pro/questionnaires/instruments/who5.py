@@ -10,7 +10,7 @@ for five answers only; no prorating, so an incomplete form has no score.
 
 from __future__ import annotations
 
-from ..model import FlagLevel, QuestionnaireDefinition, Scale, ScaleMethod, Text
+from ..model import FlagLevel, QuestionnaireDefinition, Scale, ScaleMethod, Text, Title
 from ._common import THANK_YOU, bands, choice, display, feedback, options, severity_flags
 
 OPTIONS = [
@@ -60,7 +60,7 @@ def definition() -> QuestionnaireDefinition:
         headline=True,
     )
     return QuestionnaireDefinition(
-        title=Text(da="WHO-5 Trivselsindeks", en="WHO-5 Well-Being Index"),
+        title=Title(da="WHO-5 Trivselsindeks", en="WHO-5 Well-Being Index"),
         description=Text(
             da="Fem udsagn om trivsel i de sidste 2 uger. WHO-5 er udviklet på Psykiatrisk Center "
             "Nordsjælland og kan frit anvendes.",
