@@ -9,7 +9,6 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
-from aws_lambda_powertools.event_handler.openapi.models import RequestBody
 from constructs import Construct
 
 from functions import operations
@@ -34,7 +33,7 @@ def body_routes(name: str) -> frozenset[tuple[str, str]]:
     return frozenset(
         (method, path)
         for method, path, operation in operations(name)
-        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
+        if operation.get("requestBody", {}).get("required")
     )
 
 
