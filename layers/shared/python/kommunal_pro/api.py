@@ -115,6 +115,8 @@ class RoleCheck:
 
     roles: frozenset[Role]
     tenants: Callable[[], TenantCheck]
+    # Powertools names each middleware in its stack (and logs it) by `__name__`, as for a function.
+    __name__ = "requires"
 
     def __call__(self, app: APIGatewayRestResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
         principal = current_principal(app)

@@ -23,8 +23,8 @@ class AssignmentRequest(ApiModel):
         json_schema_extra={
             "examples": [
                 {
-                    "questionnaireId": "who5",
-                    "unitId": "aarhus-hjemmepleje-vest",
+                    "questionnaireId": "who-5",
+                    "unitId": "sundhedscenter-nord",
                     "course": "KOL-rehabilitering forår 2027",
                     "schedule": {
                         "kind": "recurring",

@@ -1,0 +1,167 @@
+"""The document and the running API agree: real calls, with the document's own request examples, answer the
+statuses and headers it states, and a missing required header is the problem+json it documents."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kommunal_pro.auth import Role
+from local.server import openapi_json
+from tests.json_values import as_object, as_str
+from tests.support import UNIT, ApiClient, Result, citizen, staff
+
+DOCUMENT: dict[str, Any] = json.loads(openapi_json())
+AARHUS_ADMIN = staff(Role.ADMIN, "0751")
+NATIONAL_ADMIN = staff(Role.NATIONAL_ADMIN)
+NURSE = staff(Role.EMPLOYEE, "0751")
+HANNE = citizen("070365-4286", "Hanne Jensen")
+WHO5_ANSWERS = {"who5-1": ["3"], "who5-2": ["2"], "who5-3": ["4"], "who5-4": ["1"], "who5-5": ["3"]}
+
+
+def operation(method: str, path: str) -> dict[str, Any]:
+    result: dict[str, Any] = DOCUMENT["paths"][path][method.lower()]
+    return result
+
+
+def example(method: str, path: str) -> dict[str, Any]:
+    """The first request body example the document gives for the operation."""
+    content = operation(method, path)["requestBody"]["content"]["application/json"]
+    if "examples" in content:
+        return as_object(next(iter(content["examples"].values()))["value"])
+    name = content["schema"]["$ref"].removeprefix("#/components/schemas/")
+    return as_object(DOCUMENT["components"]["schemas"][name]["examples"][0])
+
+
+def documented(result: Result, method: str, path: str) -> dict[str, Any]:
+    """The documented response for the call's status; a problem must come as problem+json."""
+    responses = operation(method, path)["responses"]
+    assert str(result.status) in responses, (method, path, result.status, sorted(responses))
+    response: dict[str, Any] = responses[str(result.status)]
+    if result.status >= 400:
+        assert result.headers["Content-Type"] == "application/problem+json"
+        assert set(result.problem) >= {"type", "title", "status", "detail"}
+    for header in response.get("headers", {}):
+        assert header in result.headers, (method, path, header)
+    return response
+
+
+def test_creates_answer_the_documented_201_with_the_documented_examples(api: ApiClient, seeded: Any) -> None:
+    created = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, body=example("POST", "/v1/questionnaires"))
+    assert created.status == 201, created.body
+    documented(created, "POST", "/v1/questionnaires")
+    assert created.headers["Location"] == f"/v1/questionnaires/{created.body['id']}"
+
+    imported = api.call(
+        "POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body=example("POST", "/v1/questionnaires/import")
+    )
+    assert imported.status == 201, imported.body
+    documented(imported, "POST", "/v1/questionnaires/import")
+
+    copied = api.call("POST", "/v1/questionnaires/who-5/copy", claims=AARHUS_ADMIN)
+    assert copied.status == 201, copied.body
+    documented(copied, "POST", "/v1/questionnaires/{questionnaire_id}/copy")
+
+    registered = api.call("POST", "/v1/citizens", claims=NURSE, body=example("POST", "/v1/citizens"))
+    assert registered.status == 201, registered.body
+    documented(registered, "POST", "/v1/citizens")
+    citizen_id = as_str(registered.body["id"])
+    assert registered.headers["Location"] == f"/v1/citizens/{citizen_id}"
+
+    found = api.call("POST", "/v1/citizens/search", claims=NURSE, body=example("POST", "/v1/citizens/search"))
+    assert found.status == 200 and found.body["id"] == citizen_id
+    documented(found, "POST", "/v1/citizens/search")
+
+    assignments = "/v1/citizens/{citizen_id}/assignments"
+    planned = api.call(
+        "POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=example("POST", assignments)
+    )
+    assert planned.status == 201, planned.body
+    documented(planned, "POST", assignments)
+
+    opens = datetime.now(UTC) - timedelta(hours=1)
+    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    body = {"questionnaireId": "who-5", "unitId": UNIT, "schedule": schedule}
+    assigned = api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)
+    task_id = as_str(assigned.body["tasks"][0]["id"])
+    submit = "/v1/me/tasks/{task_id}/response"
+    submitted = api.call(
+        "POST",
+        f"/v1/me/tasks/{task_id}/response",
+        claims=HANNE,
+        body=example("POST", submit),
+        headers={"Idempotency-Key": "contract-test-0001"},
+    )
+    assert submitted.status == 201, submitted.body
+    documented(submitted, "POST", submit)
+
+
+def test_reads_answer_the_documented_200(api: ApiClient, seeded: Any) -> None:
+    for claims, path, template in [
+        (NATIONAL_ADMIN, "/v1/municipalities/0751", "/v1/municipalities/{code}"),
+        (AARHUS_ADMIN, "/v1/questionnaires", "/v1/questionnaires"),
+        (HANNE, "/v1/me/tasks", "/v1/me/tasks"),
+    ]:
+        result = api.call("GET", path, claims=claims)
+        assert result.status == 200, (path, result.body)
+        documented(result, "GET", template)
+
+
+def test_errors_are_the_documented_problems(api: ApiClient, seeded: Any) -> None:
+    unknown = api.call("GET", "/v1/citizens/no-such-citizen", claims=NURSE)
+    assert unknown.status == 404
+    documented(unknown, "GET", "/v1/citizens/{citizen_id}")
+    refused = api.call("GET", "/v1/audit", claims=NURSE)
+    assert refused.status == 403
+    documented(refused, "GET", "/v1/audit")
+    invalid = api.call("POST", "/v1/citizens", claims=NURSE, body={"name": "Hanne Jensen"})
+    assert invalid.status == 422 and invalid.problem["errors"][0].keys() == {"location", "message", "type"}
+    documented(invalid, "POST", "/v1/citizens")
+    not_json = api.call("POST", "/v1/citizens", claims=NURSE, raw_body="{", headers={"Content-Type": "text/plain"})
+    assert not_json.status == 415
+    documented(not_json, "POST", "/v1/citizens")
+
+
+def test_a_missing_if_match_is_the_documented_428(api: ApiClient, seeded: Any) -> None:
+    path = "/v1/municipalities/{code}"
+    assert {p["name"]: p["required"] for p in operation("PATCH", path)["parameters"]}["If-Match"] is True
+    result = api.call("PATCH", "/v1/municipalities/0751", claims=NATIONAL_ADMIN, body=example("PATCH", path))
+    assert result.status == 428 and result.problem["title"] == "Precondition required"
+    documented(result, "PATCH", path)
+
+    draft = "/v1/questionnaires/{questionnaire_id}/draft"
+    assert {p["name"]: p["required"] for p in operation("PUT", draft)["parameters"]}["If-Match"] is True
+    created = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, body=example("POST", "/v1/questionnaires"))
+    saved = api.call(
+        "PUT", f"/v1/questionnaires/{created.body['id']}/draft", claims=AARHUS_ADMIN, body=example("PUT", draft)
+    )
+    assert saved.status == 428
+    documented(saved, "PUT", draft)
+    with_tag = api.call(
+        "PUT",
+        f"/v1/questionnaires/{created.body['id']}/draft",
+        claims=AARHUS_ADMIN,
+        body=example("PUT", draft),
+        headers={"If-Match": created.headers["ETag"]},
+    )
+    assert with_tag.status == 200, with_tag.body
+    documented(with_tag, "PUT", draft)
+
+
+def test_a_missing_idempotency_key_is_the_documented_400(api: ApiClient, seeded: Any) -> None:
+    submit = "/v1/me/tasks/{task_id}/response"
+    assert {p["name"]: p["required"] for p in operation("POST", submit)["parameters"]}["Idempotency-Key"] is True
+    registered = api.call("POST", "/v1/citizens", claims=NURSE, body=example("POST", "/v1/citizens"))
+    opens = datetime.now(UTC) - timedelta(hours=1)
+    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    assigned = api.call(
+        "POST",
+        f"/v1/citizens/{registered.body['id']}/assignments",
+        claims=NURSE,
+        body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": schedule},
+    )
+    task_id = assigned.body["tasks"][0]["id"]
+    result = api.call("POST", f"/v1/me/tasks/{task_id}/response", claims=HANNE, body={"answers": WHO5_ANSWERS})
+    assert result.status == 400 and result.problem["detail"].startswith("Send en Idempotency-Key")
+    documented(result, "POST", submit)
