@@ -91,6 +91,7 @@ def merged_openapi_document() -> dict[str, Any]:
             document = part
             continue
         document["paths"].update(part.get("paths", {}))
+        document["tags"] = document.get("tags", []) + part.get("tags", [])
         schemas = document["components"]["schemas"]
         for component, schema in part["components"]["schemas"].items():
             if schemas.setdefault(component, schema) != schema:

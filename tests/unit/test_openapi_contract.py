@@ -173,6 +173,13 @@ def test_the_services_required_headers_are_required() -> None:
     assert "428" in operation("PUT", "/v1/questionnaires/{questionnaire_id}/draft")["responses"]
 
 
+def test_each_module_is_a_described_tag() -> None:
+    tags = document()["tags"]
+    assert [tag["name"] for tag in tags] == ["organisations", "questionnaires", "assignments", "responses"]
+    assert all(tag["description"].startswith(tag["name"].capitalize()) for tag in tags)
+    assert "problem+json" in document()["info"]["description"]
+
+
 def test_the_bearer_scheme_is_declared() -> None:
     assert document()["components"]["securitySchemes"]["bearer"] == {
         "type": "http",

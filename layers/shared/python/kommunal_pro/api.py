@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -37,6 +38,7 @@ from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
 from kommunal_pro.storage.table import ConditionFailed, Contention
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import Tag
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PROBLEM_JSON = "application/problem+json"
@@ -206,6 +208,12 @@ def _unexpected(error: Exception) -> Response[Any]:
 
 TITLE = "Kommunal PRO"
 VERSION = "1"
+DESCRIPTION = (
+    "Patient-reported outcomes for Danish municipalities. Every call carries a bearer token (Cognito); each "
+    "operation names the roles it accepts in `x-roles`. Errors are application/problem+json (RFC 9457, the "
+    "`Problem` schema). Writes of an existing record need `If-Match` with its last ETag; submitting answers "
+    "needs an `Idempotency-Key`. A CPR number is only ever sent in a request body."
+)
 _REF = "#/components/schemas/"
 # Headers the services refuse to go without: a missing If-Match is a 428, a missing or malformed
 # Idempotency-Key a 400 (problem+json, not Powertools' 422), so they are optional to the resolver and marked
@@ -334,6 +342,18 @@ def _describe(app: APIGatewayRestResolver) -> None:
         route.responses = dict(sorted((success | errors).items()))
 
 
+def _tags(app: APIGatewayRestResolver) -> list[Tag | str]:
+    """The function's tag, described by its handler module's docstring."""
+    from aws_lambda_powertools.event_handler.openapi.models import Tag
+
+    tags: dict[str, Tag] = {}
+    for route in app._static_routes + app._dynamic_routes:
+        for tag in route.tags:
+            doc = inspect.cleandoc(sys.modules[route.func.__module__].__doc__ or tag)
+            tags.setdefault(tag, Tag(name=tag, description=" ".join(doc.split())))
+    return list(tags.values())
+
+
 def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The function's OpenAPI document as it is served: routes described, every error the one `Problem`,
     the services' required headers required, no Powertools validation-error schemas."""
@@ -344,6 +364,7 @@ def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
         app.get_openapi_json_schema(
             title=TITLE,
             version=VERSION,
+            description=DESCRIPTION,
             security_schemes={
                 "bearer": HTTPBearer(
                     bearerFormat="JWT",
@@ -352,6 +373,7 @@ def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
                 )
             },
             security=[{"bearer": []}],
+            tags=_tags(app),
         )
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
