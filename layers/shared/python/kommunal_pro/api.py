@@ -39,6 +39,7 @@ from kommunal_pro.storage.table import ConditionFailed, Contention
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.models import Tag
+    from aws_lambda_powertools.event_handler.openapi.params import Dependant
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PROBLEM_JSON = "application/problem+json"
@@ -297,11 +298,11 @@ def fhir_json(description: str) -> dict[int, OpenAPIResponse]:
     return {200: {"description": description, "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}
 
 
-def error_statuses(method: str, dependant: Any, extra: Sequence[int] = ()) -> list[int]:
+def error_statuses(method: str, dependant: Dependant) -> list[int]:
     """The error statuses a route can answer, from what it takes: every route authenticates (401, 403), may
     find storage busy (503) or fail (500); a body can be malformed, too large, not JSON or invalid; an id in the
     path may name nothing; a write may conflict; If-Match may be missing, malformed or stale."""
-    statuses = {401, 403, 500, 503, *extra}
+    statuses = {401, 403, 500, 503}
     headers = {field.alias.lower() for field in dependant.header_params}
     if dependant.body_params:
         statuses |= {400, 413, 415, 422}
@@ -320,7 +321,7 @@ def error_statuses(method: str, dependant: Any, extra: Sequence[int] = ()) -> li
 
 def _describe(app: APIGatewayRestResolver) -> None:
     """Fill in each route's tag, summary, description, roles, security and responses from the route itself."""
-    routes = app._static_routes + app._dynamic_routes
+    routes = app._static_routes + app._dynamic_routes  # Powertools' route table (it has no public accessor)
     for route in routes:
         if route.openapi_extensions and "x-roles" in route.openapi_extensions:
             continue  # already described
@@ -347,7 +348,7 @@ def _tags(app: APIGatewayRestResolver) -> list[Tag | str]:
     from aws_lambda_powertools.event_handler.openapi.models import Tag
 
     tags: dict[str, Tag] = {}
-    for route in app._static_routes + app._dynamic_routes:
+    for route in app._static_routes + app._dynamic_routes:  # as in _describe
         for tag in route.tags:
             doc = inspect.cleandoc(sys.modules[route.func.__module__].__doc__ or tag)
             tags.setdefault(tag, Tag(name=tag, description=" ".join(doc.split())))
