@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from kommunal_pro.auth import Role
 from local.server import openapi_json
 from tests.json_values import as_object, as_str
@@ -34,14 +36,24 @@ def example(method: str, path: str) -> dict[str, Any]:
     return as_object(DOCUMENT["components"]["schemas"][name]["examples"][0])
 
 
+def conforms(value: Any, schema: dict[str, Any]) -> None:
+    """`value` is valid against `schema`, whose references point into the document's components."""
+    validator = Draft202012Validator({"components": DOCUMENT["components"], **schema})
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(value)]
+    assert errors == [], errors
+
+
 def documented(result: Result, method: str, path: str) -> dict[str, Any]:
-    """The documented response for the call's status; a problem must come as problem+json."""
+    """The documented response for the call's status: its content type, its schema (the body conforms) and its
+    headers; a problem must come as problem+json."""
     responses = operation(method, path)["responses"]
     assert str(result.status) in responses, (method, path, result.status, sorted(responses))
     response: dict[str, Any] = responses[str(result.status)]
     if result.status >= 400:
-        assert result.headers["Content-Type"] == "application/problem+json"
         assert set(result.problem) >= {"type", "title", "status", "detail"}
+    (content_type,) = response["content"]
+    assert result.headers["Content-Type"] == content_type
+    conforms(result.body, response["content"][content_type]["schema"])
     for header in response.get("headers", {}):
         assert header in result.headers, (method, path, header)
     return response

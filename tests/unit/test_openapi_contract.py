@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 from pydantic import BaseModel
 
 from functions import HTTP_FUNCTIONS, handler_module, http_routes
@@ -76,6 +78,11 @@ def test_the_committed_document_is_the_one_the_code_serves() -> None:
         "docs/openapi.json differs from the document the code generates; regenerate it with `make openapi` "
         "(python -m local.openapi) and commit it"
     )
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    assert document()["openapi"].startswith("3.1")
+    validate(document())
 
 
 def test_the_document_covers_exactly_the_routes() -> None:
@@ -210,7 +217,10 @@ def test_every_request_body_has_an_example_the_route_accepts(function: str, meth
     assert examples, f"{method} {path} has no request body example"
     (body,) = route(function, method, path).dependant.body_params
     model = body.field_info.annotation
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({"components": document()["components"], **schema})
     for example in examples:
+        assert [e.message for e in validator.iter_errors(example)] == [], example
         if isinstance(model, type) and issubclass(model, BaseModel):
             model.model_validate(example)
         else:
