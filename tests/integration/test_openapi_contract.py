@@ -177,3 +177,118 @@ def test_a_missing_idempotency_key_is_the_documented_400(api: ApiClient, seeded:
     result = api.call("POST", f"/v1/me/tasks/{task_id}/response", claims=HANNE, body={"answers": WHO5_ANSWERS})
     assert result.status == 400 and result.problem["detail"].startswith("Send en Idempotency-Key")
     documented(result, "POST", submit)
+
+
+def test_every_route_answers_its_documented_success(api: ApiClient, seeded: Any) -> None:
+    """One call of every route, with the document's examples where it has them: each answers the one success
+    status the document states, with the documented headers, in the documented schema."""
+    auditor = staff(Role.AUDITOR, "0751")
+    answered: dict[tuple[str, str], int] = {}
+
+    def call(method: str, template: str, path: str, claims: dict[str, Any], **kwargs: Any) -> Result:
+        result = api.call(method, path, claims=claims, **kwargs)
+        (success,) = [code for code in operation(method, template)["responses"] if int(code) < 400]
+        assert result.status == int(success), (method, path, result.status, result.body)
+        documented(result, method, template)
+        answered[(method, template)] = result.status
+        return result
+
+    def body(method: str, template: str) -> dict[str, Any]:
+        return {"body": example(method, template)}
+
+    # organisations
+    call("GET", "/v1/municipalities", "/v1/municipalities", NATIONAL_ADMIN)
+    municipality = call("GET", "/v1/municipalities/{code}", "/v1/municipalities/0751", NATIONAL_ADMIN)
+    patch = body("PATCH", "/v1/municipalities/{code}") | {"headers": {"If-Match": municipality.headers["ETag"]}}
+    call("PATCH", "/v1/municipalities/{code}", "/v1/municipalities/0751", NATIONAL_ADMIN, **patch)
+    call("GET", "/v1/municipalities/{code}/units", "/v1/municipalities/0751/units", NURSE)
+    call("GET", "/v1/org-sync/runs", "/v1/org-sync/runs", NATIONAL_ADMIN)
+    call("GET", "/v1/me/units", "/v1/me/units", NURSE)
+
+    # questionnaires
+    q = "/v1/questionnaires/{questionnaire_id}"
+    created = call(
+        "POST", "/v1/questionnaires", "/v1/questionnaires", AARHUS_ADMIN, **body("POST", "/v1/questionnaires")
+    )
+    qid = as_str(created.body["id"])
+    imports = "/v1/questionnaires/import"
+    call("POST", imports, imports, AARHUS_ADMIN, **body("POST", imports))
+    call("GET", "/v1/questionnaires", "/v1/questionnaires", AARHUS_ADMIN)
+    draft = body("PUT", f"{q}/draft") | {"headers": {"If-Match": created.headers["ETag"]}}
+    call("PUT", f"{q}/draft", f"/v1/questionnaires/{qid}/draft", AARHUS_ADMIN, **draft)
+    call("POST", f"{q}/publish", f"/v1/questionnaires/{qid}/publish", AARHUS_ADMIN)
+    call("GET", q, f"/v1/questionnaires/{qid}", AARHUS_ADMIN)
+    call("GET", f"{q}/versions", f"/v1/questionnaires/{qid}/versions", AARHUS_ADMIN)
+    call("GET", f"{q}/versions/{{version}}", f"/v1/questionnaires/{qid}/versions/1", AARHUS_ADMIN)
+    call("GET", f"{q}/versions/{{version}}/fhir", f"/v1/questionnaires/{qid}/versions/1/fhir", AARHUS_ADMIN)
+    preview = f"{q}/versions/{{version}}/preview-score"
+    call("POST", preview, "/v1/questionnaires/who-5/versions/1/preview-score", AARHUS_ADMIN, **body("POST", preview))
+    call("POST", f"{q}/retire", f"/v1/questionnaires/{qid}/retire", AARHUS_ADMIN)
+    call("POST", f"{q}/copy", "/v1/questionnaires/who-5/copy", AARHUS_ADMIN)
+
+    # assignments
+    c = "/v1/citizens/{citizen_id}"
+    registered = call("POST", "/v1/citizens", "/v1/citizens", NURSE, **body("POST", "/v1/citizens"))
+    cid = as_str(registered.body["id"])
+    call("POST", "/v1/citizens/search", "/v1/citizens/search", NURSE, **body("POST", "/v1/citizens/search"))
+    call("GET", c, f"/v1/citizens/{cid}", NURSE)
+    recurring = call(
+        "POST", f"{c}/assignments", f"/v1/citizens/{cid}/assignments", NURSE, **body("POST", f"{c}/assignments")
+    )
+    appointment = {
+        "kind": "appointment",
+        "appointmentAt": "2027-03-15T10:00:00+01:00",
+        "opensDaysBefore": 7,
+        "dueHoursBefore": 2,
+    }
+    booked = api.call(
+        "POST",
+        f"/v1/citizens/{cid}/assignments",
+        claims=NURSE,
+        body={"questionnaireId": "phq-9", "unitId": UNIT, "schedule": appointment},
+    )
+    assert booked.status == 201, booked.body
+    a = f"{c}/assignments/{{assignment_id}}"
+    move = body("POST", f"{a}/appointment")
+    call("POST", f"{a}/appointment", f"/v1/citizens/{cid}/assignments/{booked.body['id']}/appointment", NURSE, **move)
+    call("POST", f"{a}/cancel", f"/v1/citizens/{cid}/assignments/{recurring.body['id']}/cancel", NURSE)
+    call("GET", f"{c}/assignments", f"/v1/citizens/{cid}/assignments", NURSE)
+
+    # responses: the citizen answers a WHO-5 open now, staff read and review it
+    opens = datetime.now(UTC) - timedelta(hours=1)
+    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    assigned = api.call(
+        "POST",
+        f"/v1/citizens/{cid}/assignments",
+        claims=NURSE,
+        body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": schedule},
+    )
+    tid = as_str(assigned.body["tasks"][0]["id"])
+    t = "/v1/me/tasks/{task_id}"
+    call("GET", "/v1/me/tasks", "/v1/me/tasks", HANNE)
+    call("GET", t, f"/v1/me/tasks/{tid}", HANNE)
+    call("PUT", f"{t}/draft", f"/v1/me/tasks/{tid}/draft", HANNE, **body("PUT", f"{t}/draft"))
+    submission = body("POST", f"{t}/response") | {"headers": {"Idempotency-Key": "contract-tour-0001"}}
+    receipt = call("POST", f"{t}/response", f"/v1/me/tasks/{tid}/response", HANNE, **submission)
+    rid = as_str(receipt.body["responseId"])
+    call("GET", "/v1/me/responses", "/v1/me/responses", HANNE)
+    call("PUT", "/v1/me/preferences", "/v1/me/preferences", HANNE, **body("PUT", "/v1/me/preferences"))
+    call("GET", f"{c}/responses", f"/v1/citizens/{cid}/responses", NURSE)
+    r = "/v1/responses/{response_id}"
+    call("GET", r, f"/v1/responses/{rid}", NURSE)
+    call("GET", f"{r}/fhir", f"/v1/responses/{rid}/fhir", NURSE)
+    call("GET", "/v1/units/{unit_id}/worklist", f"/v1/units/{UNIT}/worklist", NURSE)
+    call("POST", f"{r}/review", f"/v1/responses/{rid}/review", NURSE, **body("POST", f"{r}/review"))
+    call("GET", "/v1/me/access-log", "/v1/me/access-log", HANNE)
+    call("GET", "/v1/audit", f"/v1/audit?citizenId={cid}", auditor)
+
+    every_route = {(m.upper(), p) for p, item in DOCUMENT["paths"].items() for m in item}
+    assert set(answered) == every_route
+    assert sorted(key for key, status in answered.items() if status == 201) == [
+        ("POST", "/v1/citizens"),
+        ("POST", "/v1/citizens/{citizen_id}/assignments"),
+        ("POST", "/v1/me/tasks/{task_id}/response"),
+        ("POST", "/v1/questionnaires"),
+        ("POST", "/v1/questionnaires/import"),
+        ("POST", "/v1/questionnaires/{questionnaire_id}/copy"),
+    ]
