@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from functions import HTTP_FUNCTIONS, handler_module, http_routes
 from kommunal_pro.api import RoleCheck
-from local.server import openapi_json
+from local.server import LocalApi, openapi_json
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -78,6 +78,8 @@ def test_the_committed_document_is_the_one_the_code_serves() -> None:
         "docs/openapi.json differs from the document the code generates; regenerate it with `make openapi` "
         "(python -m local.openapi) and commit it"
     )
+    status, headers, served = LocalApi().handle("GET", "/openapi.json", {}, None)
+    assert (status, headers["Content-Type"], served.decode()) == (200, "application/json", committed)
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
