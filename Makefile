@@ -7,7 +7,7 @@ CDK := node_modules/.bin/cdk
 ENV ?= test
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: dev run test unit integration infra-tests e2e lint format typecheck synth diff deploy token clean
+.PHONY: dev run test unit integration infra-tests e2e lint format typecheck synth diff deploy openapi token clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared/python functions local infra tests
+
+openapi: $(STAMP)                ## write docs/openapi.json, the document the local runner serves at /openapi.json
+	$(BIN)/python -m local.openapi
 
 token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICIPALITY=0751 (citizen: CPR=...)
 	@$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751) \

@@ -15,10 +15,7 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.openapi.models import Operation
+from typing import Any, Literal
 
 # How Lambda invokes an entry point: API Gateway, an EventBridge schedule, an SQS event source mapping, or the
 # deployment (a CDK trigger).
@@ -68,25 +65,49 @@ def handler_module(name: str) -> ModuleType:
     return importlib.import_module(entry_point(name).import_path)
 
 
-def operations(name: str) -> Iterator[tuple[str, str, Operation]]:
+def openapi_document(name: str) -> dict[str, Any]:
+    """The function's OpenAPI document (kommunal_pro.api.openapi_document)."""
+    from kommunal_pro.api import openapi_document as document
+
+    result: dict[str, Any] = document(handler_module(name).app)
+    return result
+
+
+def operations(name: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(METHOD, /path/{param}, its OpenAPI operation) for every route the function serves."""
-    schema = handler_module(name).app.get_openapi_schema()
-    for path, item in (schema.paths or {}).items():
+    for path, item in openapi_document(name).get("paths", {}).items():
         for method in _METHODS:
-            if (operation := getattr(item, method, None)) is not None:
+            if (operation := item.get(method)) is not None:
                 yield method.upper(), path, operation
 
 
 def body_routes(name: str) -> frozenset[tuple[str, str]]:
     """(METHOD, path) of the routes of function `name` whose OpenAPI operation requires a request body: API
     Gateway refuses a body that is not a JSON object on them (BAD_REQUEST_BODY), and so does the local runner."""
-    from aws_lambda_powertools.event_handler.openapi.models import RequestBody
-
     return frozenset(
         (method, path)
         for method, path, operation in operations(name)
-        if isinstance(operation.requestBody, RequestBody) and operation.requestBody.required
+        if operation.get("requestBody", {}).get("required")
     )
+
+
+def merged_openapi_document() -> dict[str, Any]:
+    """One OpenAPI document for the whole API, merged from each HTTP function's; a component two functions
+    both define must be the same schema, so one name always means one thing."""
+    document: dict[str, Any] = {}
+    for name in HTTP_FUNCTIONS:
+        part = openapi_document(name)
+        if not document:
+            document = part
+            continue
+        document["paths"].update(part.get("paths", {}))
+        document["tags"] = document.get("tags", []) + part.get("tags", [])
+        schemas = document["components"]["schemas"]
+        for component, schema in part["components"]["schemas"].items():
+            if schemas.setdefault(component, schema) != schema:
+                raise ValueError(f"functions/{name} defines the component {component} differently")
+    document["paths"] = dict(sorted(document["paths"].items()))
+    return document
 
 
 def http_routes(name: str) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes
+from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes, merged_openapi_document
 from kommunal_pro.api import PROBLEM_JSON
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import GATEWAY_PROBLEMS
@@ -49,27 +49,15 @@ def build_routes() -> list[Route]:
     return sorted(routes, key=lambda r: (r.resource.count("{"), -len(r.resource)))
 
 
-def openapi_document(routes: list[Route]) -> dict[str, Any]:
-    """One OpenAPI document for the whole API, merged from each function's resolver."""
-    document: dict[str, Any] = {}
-    for module in {route.module for route in routes}:
-        part = json.loads(module.app.get_openapi_json_schema(title="Kommunal PRO", version="1"))
-        if not document:
-            document = part
-            continue
-        document["paths"].update(part.get("paths", {}))
-        document.setdefault("components", {}).setdefault("schemas", {}).update(
-            part.get("components", {}).get("schemas", {})
-        )
-    document["components"].setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer"}
-    document["security"] = [{"bearer": []}]
-    return document
+def openapi_json() -> str:
+    """The merged OpenAPI document as served at /openapi.json and committed as docs/openapi.json."""
+    return json.dumps(merged_openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 class LocalApi:
     def __init__(self, token_secret: str | None = None) -> None:
         self.routes = build_routes()
-        self.openapi = json.dumps(openapi_document(self.routes)).encode()
+        self.openapi = openapi_json().encode()
         self._token_secret = token_secret
         self._lock = threading.Lock()
 

@@ -7,7 +7,16 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime
 
-from kommunal_pro.api import CursorQuery, create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.api import (
+    CursorQuery,
+    create_app,
+    created,
+    current_principal,
+    json_response,
+    lambda_handler_for,
+    problem,
+    requires,
+)
 from kommunal_pro.assignments.access import default_citizen_access
 from kommunal_pro.assignments.models import AppointmentMove, AssignmentRequest, AssignmentView
 from kommunal_pro.assignments.service import default_service
@@ -26,14 +35,18 @@ AUDITORS = requires(Role.AUDITOR, tenants=municipality_service)
 ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@app.post("/v1/citizens", middlewares=[EMPLOYEES])
+@app.post("/v1/citizens", middlewares=[EMPLOYEES], responses=created(location=True))
 def register_citizen(registration: Annotated[CitizenRegistration, Body()]) -> Response[Citizen]:
     """Register a citizen in the caller's municipality; the same CPR twice is a 409 with the existing id."""
     citizen = default_citizen_service().register(current_principal(app), registration)
     return json_response(citizen, 201, {"Location": f"/v1/citizens/{citizen.id}"})
 
 
-@app.post("/v1/citizens/search", middlewares=[EMPLOYEES])
+@app.post(
+    "/v1/citizens/search",
+    middlewares=[EMPLOYEES],
+    responses={404: problem("No citizen with that CPR number in the caller's municipality")},
+)
 def find_citizen(lookup: Annotated[CprLookup, Body()]) -> Response[Citizen]:
     """Find a citizen of the caller's municipality by CPR number (in the body, never in the URL)."""
     return json_response(default_citizen_access().search(current_principal(app), lookup))
@@ -41,13 +54,14 @@ def find_citizen(lookup: Annotated[CprLookup, Body()]) -> Response[Citizen]:
 
 @app.get("/v1/citizens/<citizen_id>", middlewares=[EMPLOYEES])
 def get_citizen(citizen_id: ResourceId) -> Response[Citizen]:
+    """The citizen's details without the CPR number (the read is audited)."""
     citizen = default_citizen_access().access(
         current_principal(app), citizen_id, Access.CITIZEN_READ, f"/v1/citizens/{citizen_id}"
     )
     return json_response(citizen.public())
 
 
-@app.post("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
+@app.post("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES], responses=created(location=False))
 def assign(citizen_id: ResourceId, request: Annotated[AssignmentRequest, Body()]) -> Response[AssignmentView]:
     """Assign a published questionnaire version once, recurring or around an appointment. The response shows
     every task and when its invitation and reminders would go out."""
@@ -56,6 +70,7 @@ def assign(citizen_id: ResourceId, request: Annotated[AssignmentRequest, Body()]
 
 @app.get("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
 def list_assignments(citizen_id: ResourceId) -> Response[list[AssignmentView]]:
+    """The citizen's assignments with their tasks and planned messages."""
     return json_response(default_service().of_citizen(current_principal(app), citizen_id))
 
 

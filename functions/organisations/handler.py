@@ -22,11 +22,13 @@ MUNICIPAL_READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE, ten
 
 @app.get("/v1/municipalities", middlewares=[NATIONAL_ADMINS])
 def list_municipalities() -> Response[list[Municipality]]:
+    """Every municipality on the platform with its onboarding state and settings (national administrators)."""
     return json_response(municipality_service().all())
 
 
 @app.get("/v1/municipalities/<code>", middlewares=[MUNICIPAL_READERS])
 def get_municipality(code: Annotated[Tenant, Path()]) -> Response[Municipality]:
+    """One municipality and its settings; the ETag is what a change sends back as If-Match."""
     municipality = municipality_service().get(current_principal(app), code)
     return json_response(municipality, headers={"ETag": etag(municipality.version)})
 
@@ -37,6 +39,8 @@ def update_municipality(
     patch: Annotated[MunicipalityPatch, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response[Municipality]:
+    """Change a municipality's settings or onboarding state. Send If-Match with the ETag you last read: without it
+    the change is refused (428), with a stale one it is refused (412)."""
     municipality = municipality_service().update(current_principal(app), code, patch, expected_version(if_match))
     return json_response(municipality, headers={"ETag": etag(municipality.version)})
 
@@ -58,6 +62,7 @@ def list_sync_runs(
 
 @app.get("/v1/me/units", middlewares=[requires(*STAFF_ROLES, tenants=municipality_service)])
 def list_my_units() -> Response[MyUnits]:
+    """The units the caller (a staff member) belongs to, from their token and the organisation sync."""
     return json_response(default_unit_service().my_units(current_principal(app)))
 
 

@@ -7,7 +7,15 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from kommunal_pro.api import create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.api import (
+    create_app,
+    created,
+    current_principal,
+    fhir_json,
+    json_response,
+    lambda_handler_for,
+    requires,
+)
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Preferences
 from kommunal_pro.citizens.service import default_citizen_service
@@ -32,15 +40,17 @@ def my_tasks() -> Response[list[CitizenTask]]:
 
 @app.get("/v1/me/tasks/<task_id>", middlewares=[CITIZENS])
 def my_task(task_id: ResourceId) -> Response[CitizenTaskDetail]:
+    """One of my tasks with its questionnaire and any draft answers."""
     return json_response(default_service().my_task(current_principal(app), task_id))
 
 
 @app.put("/v1/me/tasks/<task_id>/draft", middlewares=[CITIZENS])
 def save_draft(task_id: ResourceId, draft: Annotated[DraftRequest, Body()]) -> Response[Draft]:
+    """Save answers so far; the citizen can come back and finish later."""
     return json_response(default_service().save_draft(current_principal(app), task_id, draft.answers))
 
 
-@app.post("/v1/me/tasks/<task_id>/response", middlewares=[CITIZENS])
+@app.post("/v1/me/tasks/<task_id>/response", middlewares=[CITIZENS], responses=created(location=False))
 def submit(
     task_id: ResourceId,
     submission: Annotated[Submission, Body()],
@@ -53,6 +63,7 @@ def submit(
 
 @app.get("/v1/me/responses", middlewares=[CITIZENS])
 def my_responses() -> Response[list[Receipt]]:
+    """My submitted responses, with the feedback I may see."""
     return json_response(default_service().my_responses(current_principal(app)))
 
 
@@ -76,10 +87,15 @@ def citizen_responses(citizen_id: ResourceId) -> Response[list[StaffResponseView
 
 @app.get("/v1/responses/<response_id>", middlewares=[EMPLOYEES])
 def read_response(response_id: ResourceId) -> Response[StaffResponseView]:
+    """One response with scores, flags and the change since the previous one (audited)."""
     return json_response(review_service().response(current_principal(app), response_id))
 
 
-@app.get("/v1/responses/<response_id>/fhir", middlewares=[EMPLOYEES])
+@app.get(
+    "/v1/responses/<response_id>/fhir",
+    middlewares=[EMPLOYEES],
+    responses=fhir_json("The response as a FHIR R4 QuestionnaireResponse"),
+)
 def export_response(response_id: ResourceId) -> Response[str]:
     """The response as a FHIR R4 QuestionnaireResponse (application/fhir+json)."""
     resource = review_service().export(current_principal(app), response_id)

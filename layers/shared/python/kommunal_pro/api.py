@@ -6,9 +6,12 @@ A function module does three things: `app = create_app()`, routes with
 
 from __future__ import annotations
 
+import inspect
 import json
+import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -38,6 +41,11 @@ from kommunal_pro.json_body import body_size, check_json_body
 from kommunal_pro.observability import logger, metrics
 from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
 from kommunal_pro.storage.table import ConditionFailed, Contention
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import Tag
+    from aws_lambda_powertools.event_handler.openapi.params import Dependant
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PROBLEM_JSON = "application/problem+json"
 # What a storage refusal that no service translated means to the caller: never a 500.
@@ -108,17 +116,26 @@ class TenantCheck(Protocol):
         """Raise a Problem when the caller's municipality may not use the platform (yet)."""
 
 
-def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> Middleware:
-    """Route middleware: the caller holds one of `roles` and `tenants()` finds their municipality enabled."""
-    accepted = frozenset(roles)
+@dataclass(frozen=True)
+class RoleCheck:
+    """Route middleware: the caller holds one of `roles` and `tenants()` finds their municipality enabled. It
+    remembers its roles, so the OpenAPI document states them (`x-roles`)."""
 
-    def check_roles(app: APIGatewayRestResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
+    roles: frozenset[Role]
+    tenants: Callable[[], TenantCheck]
+    # Powertools names each middleware in its stack (and logs it) by `__name__`, as for a function.
+    __name__ = "requires"
+
+    def __call__(self, app: APIGatewayRestResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
         principal = current_principal(app)
-        principal.require_role(accepted)
-        tenants().ensure_enabled(principal)
+        principal.require_role(self.roles)
+        self.tenants().ensure_enabled(principal)
         return next_middleware(app)
 
-    return check_roles
+
+def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> RoleCheck:
+    """Route middleware: the caller holds one of `roles` and `tenants()` finds their municipality enabled."""
+    return RoleCheck(frozenset(roles), tenants)
 
 
 def current_principal(app: APIGatewayRestResolver) -> Principal:
@@ -184,3 +201,194 @@ def _invalid_request(error: RequestValidationError) -> Response[Any]:
 def _unexpected(error: Exception) -> Response[Any]:
     logger.exception("unexpected error")
     return problem_response(InternalError(UNEXPECTED))
+
+
+# --- The OpenAPI document -----------------------------------------------------------------------------------------
+# What each route does, stated from what it is: its roles (its RoleCheck), its body, path ids and headers. Every
+# error is problem+json with the one `Problem` schema.
+
+TITLE = "Kommunal PRO"
+VERSION = "1"
+DESCRIPTION = (
+    "Patient-reported outcomes for Danish municipalities. Every call carries a bearer token (Cognito); each "
+    "operation names the roles it accepts in `x-roles`. Errors are application/problem+json (RFC 9457, the "
+    "`Problem` schema). Writes of an existing record need `If-Match` with its last ETag; submitting answers "
+    "needs an `Idempotency-Key`. A CPR number is only ever sent in a request body."
+)
+_REF = "#/components/schemas/"
+# Headers the services refuse to go without: a missing If-Match is a 428, a missing or malformed
+# Idempotency-Key a 400 (problem+json, not Powertools' 422), so they are optional to the resolver and marked
+# required in the document.
+REQUIRED_HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "if-match": ("If-Match", {"type": "string", "title": "If-Match", "description": "The ETag you last read"}),
+    "idempotency-key": (
+        "Idempotency-Key",
+        {
+            "type": "string",
+            "title": "Idempotency-Key",
+            "minLength": 8,
+            "maxLength": 128,
+            "description": "Letters, digits and dashes; a retry with the same key returns the same receipt",
+        },
+    ),
+}
+PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Problem": {
+        "title": "Problem",
+        "description": "An RFC 9457 problem: what went wrong, in Danish and English (`detail`). Some problems add "
+        "fields, e.g. the existing citizen's id on a 409.",
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "format": "uri", "title": "Type"},
+            "title": {"type": "string", "title": "Title"},
+            "status": {"type": "integer", "title": "Status"},
+            "detail": {"type": "string", "title": "Detail"},
+            "instance": {"type": "string", "title": "Instance"},
+            "errors": {"type": "array", "items": {"$ref": f"{_REF}ProblemError"}, "title": "Errors"},
+        },
+        "required": ["type", "title", "status", "detail"],
+        "additionalProperties": True,
+    },
+    "ProblemError": {
+        "title": "ProblemError",
+        "description": "One invalid field: where it is (`body.items.0.linkId`, `header.Idempotency-Key`), what is "
+        "wrong with it, and a machine-readable type.",
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "title": "Location"},
+            "message": {"type": "string", "title": "Message"},
+            "type": {"type": "string", "title": "Type"},
+        },
+        "required": ["location", "message", "type"],
+    },
+}
+_ERRORS = {
+    400: "Bad request: the body is not valid JSON, or a header is missing or malformed",
+    401: "No valid bearer token",
+    403: "The caller's role or municipality does not allow this",
+    404: "Not found",
+    409: "Conflict: the state does not allow this, or the data changed meanwhile",
+    412: "If-Match does not match the current ETag: fetch again and retry",
+    413: "The request body is too large",
+    415: "The body is not sent as application/json",
+    422: "Invalid fields: `errors` names each one",
+    428: "If-Match is required: send the ETag you last read",
+    500: "Unexpected error",
+    503: "The service is busy: retry after Retry-After seconds",
+}
+_SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def problem(description: str) -> OpenAPIResponse:
+    """An error response of a route, in problem+json (for a route's `responses={<status>: problem(...)}`)."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": f"{_REF}Problem"}}}}
+
+
+def created(location: bool) -> dict[int, OpenAPIResponse]:
+    """The `responses` of a route that answers 201, with the Location header where it sends one."""
+    response: OpenAPIResponse = {"description": _SUCCESS[201]}
+    if location:
+        response["headers"] = {"Location": {"description": "The new resource's address", "schema": {"type": "string"}}}
+    return {201: response}
+
+
+def fhir_json(description: str) -> dict[int, OpenAPIResponse]:
+    """The `responses` of a route that answers 200 with a FHIR R4 resource (application/fhir+json)."""
+    return {200: {"description": description, "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}
+
+
+def error_statuses(method: str, dependant: Dependant) -> list[int]:
+    """The error statuses a route can answer, from what it takes: every route authenticates (401, 403), may
+    find storage busy (503) or fail (500); a body can be malformed, too large, not JSON or invalid; an id in the
+    path may name nothing; a write may conflict; If-Match may be missing, malformed or stale."""
+    statuses = {401, 403, 500, 503}
+    headers = {field.alias.lower() for field in dependant.header_params}
+    if dependant.body_params:
+        statuses |= {400, 413, 415, 422}
+    if dependant.path_params:
+        statuses |= {404, 422}
+    if dependant.query_params:
+        statuses.add(422)
+    if method in _WRITES:
+        statuses.add(409)
+    if "if-match" in headers:
+        statuses |= {400, 412, 428}
+    if "idempotency-key" in headers:
+        statuses.add(400)
+    return sorted(statuses)
+
+
+def _describe(app: APIGatewayRestResolver) -> None:
+    """Fill in each route's tag, summary, description, roles, security and responses from the route itself."""
+    routes = app._static_routes + app._dynamic_routes  # Powertools' route table (it has no public accessor)
+    for route in routes:
+        if route.openapi_extensions and "x-roles" in route.openapi_extensions:
+            continue  # already described
+        checks = [m for m in route.middlewares if isinstance(m, RoleCheck)]
+        if len(checks) != 1:
+            raise ValueError(f"{route.method} {route.path} needs exactly one requires(...) middleware")
+        module = route.func.__module__.split(".")
+        route.tags = route.tags or [module[1] if module[0] == "functions" and len(module) > 2 else module[-1]]
+        route.summary = route.summary or route.func.__name__.replace("_", " ").capitalize()
+        route.description = route.description or inspect.cleandoc(route.func.__doc__ or "")
+        route.security = [{"bearer": []}]
+        route.openapi_extensions = {"x-roles": sorted(role.value for role in checks[0].roles)}
+        declared = dict(route.responses or {})
+        success = {code: response for code, response in declared.items() if code < 400}
+        if not success:
+            success = {route.status_code: {"description": _SUCCESS.get(route.status_code, "OK")}}
+        errors = {code: problem(_ERRORS[code]) for code in error_statuses(route.method, route.dependant)}
+        errors |= {code: response for code, response in declared.items() if code >= 400}
+        route.responses = dict(sorted((success | errors).items()))
+
+
+def _tags(app: APIGatewayRestResolver) -> list[Tag | str]:
+    """The function's tag, described by its handler module's docstring."""
+    from aws_lambda_powertools.event_handler.openapi.models import Tag
+
+    tags: dict[str, Tag] = {}
+    for route in app._static_routes + app._dynamic_routes:  # as in _describe
+        for tag in route.tags:
+            doc = inspect.cleandoc(sys.modules[route.func.__module__].__doc__ or tag)
+            tags.setdefault(tag, Tag(name=tag, description=" ".join(doc.split())))
+    return list(tags.values())
+
+
+def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The function's OpenAPI document as it is served: routes described, every error the one `Problem`,
+    the services' required headers required, no Powertools validation-error schemas."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # only the document needs it
+
+    _describe(app)
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title=TITLE,
+            version=VERSION,
+            description=DESCRIPTION,
+            security_schemes={
+                "bearer": HTTPBearer(
+                    bearerFormat="JWT",
+                    description="An ID token from the Cognito user pool: staff (with role and municipality "
+                    "claims) or citizens (MitID, with the CPR claim)",
+                )
+            },
+            security=[{"bearer": []}],
+            tags=_tags(app),
+        )
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
+    schemas.update(PROBLEM_SCHEMAS)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            # Powertools adds its own 422 to every route; `_describe` replaced it where the route can answer one.
+            responses = operation["responses"]
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"].lower() in REQUIRED_HEADERS:
+                    name, schema = REQUIRED_HEADERS[parameter["name"].lower()]
+                    parameter |= {"name": name, "required": True, "schema": schema}
+    return document

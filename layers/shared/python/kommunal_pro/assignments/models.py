@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from kommunal_pro.assignments.schedule import Instant, Schedule, TaskState, TaskStatus, task_status
 from kommunal_pro.cpr import NO_CPR
@@ -20,6 +20,26 @@ UnitId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class AssignmentRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "questionnaireId": "who-5",
+                    "unitId": "sundhedscenter-nord",
+                    "course": "KOL-rehabilitering forår 2027",
+                    "schedule": {
+                        "kind": "recurring",
+                        "firstOpensAt": "2027-03-01T08:00:00+01:00",
+                        "every": 2,
+                        "unit": "weeks",
+                        "answerWindowHours": 72,
+                        "count": 6,
+                    },
+                }
+            ]
+        }
+    )
+
     questionnaire_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     version: Annotated[int, Field(ge=1)] | None = Field(None, description="Default: the active version")
     unit_id: UnitId = Field(description="The caller's unit the assignment is made for")
@@ -31,6 +51,8 @@ class AssignmentRequest(ApiModel):
 
 
 class AppointmentMove(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"appointmentAt": "2027-03-15T10:30:00+01:00"}]})
+
     appointment_at: Instant = Field(description="The consultation's new time")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from kommunal_pro.cpr import Cpr, InvalidCpr
 from kommunal_pro.models import ApiModel
@@ -29,12 +29,29 @@ def _valid_cpr(value: str) -> str:
 class CprLookup(ApiModel):
     """A CPR number travels only in a request body, never in a URL."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"cpr": "070365-4286"}]})
+
     cpr: str = Field(description="DDMMYY-SSSS, with or without the dash", repr=False)
 
     _check = field_validator("cpr")(_valid_cpr)
 
 
 class CitizenRegistration(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cpr": "070365-4286",
+                    "name": "Hanne Jensen",
+                    "mobile": "+4522334455",
+                    "preferredChannel": "sms",
+                    "language": "da",
+                    "consentToDigitalPro": True,
+                }
+            ]
+        }
+    )
+
     cpr: str = Field(description="DDMMYY-SSSS, with or without the dash", repr=False)
     name: Name
     email: Email | None = None
@@ -99,5 +116,7 @@ class StoredCitizen(Citizen):
 
 class Preferences(ApiModel):
     """What a citizen decides for themselves."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"remindersOptedOut": False}]})
 
     reminders_opted_out: bool = Field(description="No invitations or reminders, in any municipality")

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.gsm7 import gsm7_text
@@ -62,6 +62,12 @@ class Municipality(ApiModel):
 
 class MunicipalityPatch(ApiModel):
     """What a national admin may change: onboarding state and settings. Absent fields stay as they are."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"enabled": True, "senderName": "Aarhus Kommune Sundhed", "gracePeriodDays": 3}]
+        }
+    )
 
     enabled: bool | None = None
     display_name: Name | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.models import ApiModel
@@ -94,6 +94,10 @@ class EnableWhen(ApiModel):
 
 
 class Item(ApiModel):
+    # One schema for reading and writing: a recursive model would otherwise be documented twice
+    # (Item-Input, Item-Output), and client generators drop one.
+    model_config = ConfigDict(json_schema_mode_override="validation")
+
     link_id: LinkId
     type: ItemType
     text: Text | None = None
@@ -214,6 +218,32 @@ class Feedback(ApiModel):
 
 class QuestionnaireDefinition(ApiModel):
     """Everything an author edits. Stored immutably per published version."""
+
+    # One schema for reading and writing (no -Input/-Output pair), and an example for the request body.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": {"da": "Trivsel efter udskrivelse", "en": "Well-being after discharge"},
+                    "name": "TRIVSEL_UDSKRIVELSE",
+                    "items": [
+                        {
+                            "linkId": "who5-1",
+                            "type": "choice",
+                            "required": True,
+                            "text": {"da": "I de sidste 2 uger har jeg været glad og i godt humør"},
+                            "options": [
+                                {"code": "5", "display": {"da": "Hele tiden"}, "score": 5},
+                                {"code": "0", "display": {"da": "På intet tidspunkt"}, "score": 0},
+                            ],
+                        },
+                        {"linkId": "noter", "type": "text", "text": {"da": "Er der andet, du vil fortælle os?"}},
+                    ],
+                }
+            ]
+        },
+        json_schema_mode_override="validation",
+    )
 
     title: Title
     description: Text | None = None

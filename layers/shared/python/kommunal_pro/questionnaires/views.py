@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.model import Answers, QuestionnaireDefinition, Text
@@ -70,4 +70,12 @@ class QuestionnaireView(ApiModel):
 
 
 class PreviewScoreRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"answers": {"who5-1": ["3"], "who5-2": ["2"], "who5-3": ["4"], "who5-4": ["1"], "who5-5": ["3"]}}
+            ]
+        }
+    )
+
     answers: Answers = Field(description="Sample answers: linkId → values (option codes for choice questions)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from kommunal_pro.assignments.schedule import TaskStatus
 from kommunal_pro.models import ApiModel
@@ -18,10 +18,24 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class DraftRequest(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"answers": {"who5-1": ["3"], "who5-2": ["2"]}}]})
+
     answers: Answers
 
 
 class Submission(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answers": {"who5-1": ["3"], "who5-2": ["2"], "who5-3": ["4"], "who5-4": ["1"], "who5-5": ["3"]},
+                    "note": "Jeg sover dårligt efter operationen.",
+                    "wantsContact": True,
+                }
+            ]
+        }
+    )
+
     answers: Answers
     note: Note | None = Field(None, description="What the citizen wants to talk about")
     wants_contact: bool = Field(False, description="'I would like to be contacted'")

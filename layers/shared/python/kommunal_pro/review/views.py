@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from kommunal_pro.cpr import NO_CPR
 from kommunal_pro.models import ApiModel
@@ -19,6 +19,10 @@ LANGUAGE = "da"  # staff read Danish
 
 
 class ReviewRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"comment": "Ringet op 12/3; aftalt opfølgning ved næste konsultation."}]}
+    )
+
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NO_CPR] | None = None
 
 
