@@ -275,3 +275,23 @@ def test_a_stored_record_that_no_longer_validates_is_left_out_of_lists_not_a_500
     assert [r["responseId"] for r in worklist.body["items"]] == [good.body["responseId"]]
     assert [r["id"] for r in history.body] == [good.body["responseId"]]
     assert [r["responseId"] for r in mine.body] == [good.body["responseId"]]
+
+
+@pytest.mark.parametrize(
+    ("claims", "method", "path", "body"),
+    [
+        (HANNE, "POST", "/v1/citizens", "{}"),
+        (HANNE, "POST", "/v1/questionnaires", '{"title": 7}'),
+        (NURSE, "PATCH", "/v1/municipalities/0751", '{"gracePeriodDays": "many"}'),
+        (ADMIN, "POST", "/v1/citizens/search", '{"cpr": "not-a-cpr"}'),
+    ],
+)
+def test_a_caller_without_the_role_is_refused_before_the_body_is_validated(
+    api: ApiClient, seeded: Any, claims: dict[str, Any], method: str, path: str, body: str
+) -> None:
+    """A 403, not a list of the route's fields: who may not call a route learns nothing of its shape."""
+    result = api.call(method, path, claims=claims, raw_body=body)
+
+    assert result.status == 403, result.body
+    assert result.problem["detail"].startswith("Din rolle giver ikke adgang til denne handling")
+    assert "errors" not in result.problem

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -88,14 +89,23 @@ def _cors() -> CORSConfig | None:
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda entry point: check the body and authenticate before routing and validation, then resolve."""
+    """The Lambda entry point: authenticate, check the caller's role and the body, then route, validate, resolve.
+
+    The role is checked here, before Powertools validates the request, so a caller without the role is told
+    403 and learns nothing of the route's fields (the route's own middleware checks it again, with the tenant)."""
+    roles_by_route: dict[tuple[str, str], frozenset[Role]] = {}
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
+            principal = principal_from_event(event)
+            if not roles_by_route:
+                roles_by_route.update(_roles_by_route(app))
+            if (roles := roles_by_route.get((event.get("httpMethod", ""), event.get("resource", "")))) is not None:
+                principal.require_role(roles)
             _check_body(event)
-            app.append_context(principal=principal_from_event(event))
+            app.append_context(principal=principal)
         except Problem as problem:
             return {
                 "statusCode": problem.status,
@@ -131,6 +141,16 @@ class RoleCheck:
         principal.require_role(self.roles)
         self.tenants().ensure_enabled(principal)
         return next_middleware(app)
+
+
+def _roles_by_route(app: APIGatewayRestResolver) -> dict[tuple[str, str], frozenset[Role]]:
+    """Each route's accepted roles by (method, API Gateway resource path), from its RoleCheck."""
+    return {
+        (route.method, re.sub(r"<(\w+)>", r"{\1}", route.path)): check.roles
+        for route in app._static_routes + app._dynamic_routes  # Powertools' route table, as in _describe
+        for check in route.middlewares
+        if isinstance(check, RoleCheck)
+    }
 
 
 def requires(*roles: Role, tenants: Callable[[], TenantCheck]) -> RoleCheck:
