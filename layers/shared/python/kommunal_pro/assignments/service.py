@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -136,7 +136,7 @@ class AssignmentService:
 
     def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
         """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""
-        citizen, assignment = self._changing(principal, citizen_id, assignment_id, AssignmentStatus.CANCELLED)
+        citizen, assignment = self._changing(principal, citizen_id, assignment_id, _cancellable)
         tasks = self._assignments.tasks_of_assignment(citizen.municipality, assignment.id)
         pending = [t for t in tasks if t.state is TaskState.PENDING]
         now = utc_now()
@@ -153,8 +153,8 @@ class AssignmentService:
         self, principal: Principal, citizen_id: str, assignment_id: str, appointment_at: datetime
     ) -> AssignmentView:
         """The answer window follows the booking: tasks not yet answered move with the appointment."""
-        citizen, assignment = self._changing(principal, citizen_id, assignment_id, AppointmentSchedule)
-        assert isinstance(assignment.schedule, AppointmentSchedule)  # _changing checked it
+        citizen, assignment = self._changing(principal, citizen_id, assignment_id, _movable)
+        assert isinstance(assignment.schedule, AppointmentSchedule)  # _movable checked it
         schedule = reschedule_appointment(assignment.schedule, appointment_at)
         (occurrence,) = expand(schedule)
         settings = self._municipalities.get(principal, citizen.municipality).settings
@@ -178,28 +178,18 @@ class AssignmentService:
         return view
 
     def _changing(
-        self,
-        principal: Principal,
-        citizen_id: str,
-        assignment_id: str,
-        change: AssignmentStatus | type[AppointmentSchedule],
+        self, principal: Principal, citizen_id: str, assignment_id: str, check: Callable[[Assignment], None]
     ) -> tuple[StoredCitizen, Assignment]:
-        """The citizen and the assignment a change applies to, the change audited: as refused when a check
-        turns it away, as done once they pass (before it is written)."""
+        """The citizen and the assignment a change applies to, `check` raising the Problem that refuses it. The
+        change is audited: as refused when the assignment is missing or `check` refuses, as done once it passes
+        (before it is written)."""
         resource = f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
         citizen = self._citizens.find(principal, citizen_id)
         with self._audit.refusals(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource):
             assignment = self._assignments.assignment(citizen.municipality, citizen.id, assignment_id)
             if assignment is None:
                 raise NotFound("Tildelingen findes ikke (no such assignment)")
-            if change is AppointmentSchedule and not isinstance(assignment.schedule, AppointmentSchedule):
-                raise Conflict("Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)")
-            if assignment.status is AssignmentStatus.CANCELLED:
-                raise Conflict(
-                    "Tildelingen er allerede stoppet (the assignment is already cancelled)"
-                    if change is AssignmentStatus.CANCELLED
-                    else "Tildelingen er stoppet (the assignment is cancelled)"
-                )
+            check(assignment)
         self._audit.record(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
         return citizen, assignment
 
@@ -225,6 +215,18 @@ def task_view(task: Task, now: datetime, policy: ReminderPolicy, channel: Remind
         else []
     )
     return TaskView(**task.model_dump(), status=status, planned_messages=planned)
+
+
+def _cancellable(assignment: Assignment) -> None:
+    if assignment.status is AssignmentStatus.CANCELLED:
+        raise Conflict("Tildelingen er allerede stoppet (the assignment is already cancelled)")
+
+
+def _movable(assignment: Assignment) -> None:
+    if not isinstance(assignment.schedule, AppointmentSchedule):
+        raise Conflict("Kun tildelinger omkring en aftale kan flyttes (only appointment schedules move)")
+    if assignment.status is AssignmentStatus.CANCELLED:
+        raise Conflict("Tildelingen er stoppet (the assignment is cancelled)")
 
 
 @contextmanager
