@@ -100,7 +100,8 @@ class ReviewService:
         citizen = self._access.access(
             principal, citizen_id, Access.RESPONSES_READ, f"/v1/citizens/{citizen_id}/responses"
         )
-        responses = self._visible(principal, self._responses.of_citizen(citizen.municipality, citizen.id))
+        scope = self._access.unit_scope(principal)
+        responses = _visible(scope, self._responses.of_citizen(citizen.municipality, citizen.id))
         views = []
         for response in responses:
             history = sorted(
@@ -116,16 +117,17 @@ class ReviewService:
         return sorted(views, key=lambda v: v.submitted_at, reverse=True)
 
     def response(self, principal: Principal, response_id: str) -> StaffResponseView:
-        response = self._readable(principal, response_id, Access.RESPONSE_READ, f"/v1/responses/{response_id}")
-        return self._view(principal, response)
+        response, scope = self._readable(principal, response_id, Access.RESPONSE_READ, f"/v1/responses/{response_id}")
+        return self._view(response, scope)
 
     def export(self, principal: Principal, response_id: str) -> dict[str, Any]:
-        response = self._readable(principal, response_id, Access.RESPONSE_EXPORT, f"/v1/responses/{response_id}/fhir")
+        resource = f"/v1/responses/{response_id}/fhir"
+        response, _ = self._readable(principal, response_id, Access.RESPONSE_EXPORT, resource)
         return export_response(response, self._version(response).definition)
 
     def review(self, principal: Principal, response_id: str, comment: str | None) -> StaffResponseView:
         resource = f"/v1/responses/{response_id}/review"
-        response = self._findable(principal, response_id)
+        response, scope = self._findable(principal, response_id)
         already = Conflict("Besvarelsen er allerede gennemset (the response has already been reviewed)")
         with self._audit.refusals(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource):
             if response.reviewed is not None:
@@ -136,7 +138,7 @@ class ReviewService:
             self._responses.mark_reviewed(response, review)
         except ConditionFailed:
             raise already from None  # reviewed by someone else a moment ago
-        return self._view(principal, response.model_copy(update={"reviewed": review}))
+        return self._view(response.model_copy(update={"reviewed": review}), scope)
 
     def worklist(self, principal: Principal, unit_id: str, cursor: str | None) -> Worklist:
         tenant = principal.tenant
@@ -195,29 +197,25 @@ class ReviewService:
             )
         return self._audit.page(principal.tenant, query, cursor)
 
-    def _readable(self, principal: Principal, response_id: str, action: Access, resource: str) -> StoredResponse:
-        response = self._findable(principal, response_id)
+    def _readable(
+        self, principal: Principal, response_id: str, action: Access, resource: str
+    ) -> tuple[StoredResponse, frozenset[str] | None]:
+        response, scope = self._findable(principal, response_id)
         self._audit.record(principal, action, response.citizen_id, resource)
-        return response
+        return response, scope
 
-    def _findable(self, principal: Principal, response_id: str) -> StoredResponse:
-        """A response the caller may see, not yet audited."""
-        response = self._responses.by_id(principal.tenant, response_id)
-        if response is None or not self._visible(principal, [response]):
-            raise NotFound("Besvarelsen findes ikke (no such response)")
-        self._access.find(principal, response.citizen_id)
-        return response
-
-    def _visible(self, principal: Principal, responses: list[StoredResponse]) -> list[StoredResponse]:
-        """Where staff see only their own units' records, the responses given to those units."""
+    def _findable(self, principal: Principal, response_id: str) -> tuple[StoredResponse, frozenset[str] | None]:
+        """A response of the caller's municipality they may see (not yet audited), and the caller's unit scope.
+        Its citizen needs no look-up: the response is theirs, in the caller's tenant and, under unit scope, unit."""
         scope = self._access.unit_scope(principal)
-        return responses if scope is None else [r for r in responses if r.unit_id in scope]
+        response = self._responses.by_id(principal.tenant, response_id)
+        if response is None or not _visible(scope, [response]):
+            raise NotFound("Besvarelsen findes ikke (no such response)")
+        return response, scope
 
-    def _view(self, principal: Principal, response: StoredResponse) -> StaffResponseView:
-        history = self._visible(
-            principal, self._responses.history(response.municipality, response.citizen_id, response.questionnaire)
-        )
-        return staff_view(response, history, self._version(response).definition)
+    def _view(self, response: StoredResponse, scope: frozenset[str] | None) -> StaffResponseView:
+        history = self._responses.history(response.municipality, response.citizen_id, response.questionnaire)
+        return staff_view(response, _visible(scope, history), self._version(response).definition)
 
     def _version(self, response: StoredResponse) -> QuestionnaireVersion:
         ref = response.questionnaire
@@ -243,6 +241,11 @@ class ReviewService:
             )
             for t in tasks
         ]
+
+
+def _visible(scope: frozenset[str] | None, responses: list[StoredResponse]) -> list[StoredResponse]:
+    """Where staff see only their own units' records (`scope`), the responses given to those units."""
+    return responses if scope is None else [r for r in responses if r.unit_id in scope]
 
 
 def default_service() -> ReviewService:
