@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -143,11 +144,16 @@ class RoleCheck:
         return next_middleware(app)
 
 
+def _routes(app: APIGatewayRestResolver) -> list[Route]:
+    """Powertools' route table: it has no public accessor, so this is the one place that reads it."""
+    return app._static_routes + app._dynamic_routes
+
+
 def _roles_by_route(app: APIGatewayRestResolver) -> dict[tuple[str, str], frozenset[Role]]:
     """Each route's accepted roles by (method, API Gateway resource path), from its RoleCheck."""
     return {
         (route.method, re.sub(r"<(\w+)>", r"{\1}", route.path)): check.roles
-        for route in app._static_routes + app._dynamic_routes  # Powertools' route table, as in _describe
+        for route in _routes(app)
         for check in route.middlewares
         if isinstance(check, RoleCheck)
     }
@@ -341,8 +347,7 @@ def error_statuses(method: str, dependant: Dependant) -> list[int]:
 
 def _describe(app: APIGatewayRestResolver) -> None:
     """Fill in each route's tag, summary, description, roles, security and responses from the route itself."""
-    routes = app._static_routes + app._dynamic_routes  # Powertools' route table (it has no public accessor)
-    for route in routes:
+    for route in _routes(app):
         if route.openapi_extensions and "x-roles" in route.openapi_extensions:
             continue  # already described
         checks = [m for m in route.middlewares if isinstance(m, RoleCheck)]
@@ -368,7 +373,7 @@ def _tags(app: APIGatewayRestResolver) -> list[Tag | str]:
     from aws_lambda_powertools.event_handler.openapi.models import Tag
 
     tags: dict[str, Tag] = {}
-    for route in app._static_routes + app._dynamic_routes:  # as in _describe
+    for route in _routes(app):
         for tag in route.tags:
             doc = inspect.cleandoc(sys.modules[route.func.__module__].__doc__ or tag)
             tags.setdefault(tag, Tag(name=tag, description=" ".join(doc.split())))
