@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, Field
 from kommunal_pro.auth import Principal
 from kommunal_pro.clock import utc_now
 from kommunal_pro.config import get_settings
-from kommunal_pro.errors import Problem
+from kommunal_pro.errors import RETRY_AFTER_SECONDS, Problem
 from kommunal_pro.models import ApiModel
 from kommunal_pro.observability import logger
 from kommunal_pro.storage.pages import Page, query_page
@@ -97,7 +97,7 @@ class AuditUnavailable(Problem):
             "(the access could not be audited, so no data is returned; try again)",
             status=503,
             title="Audit unavailable",
-            retry_after=1,
+            retry_after=RETRY_AFTER_SECONDS,
         )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+RETRY_AFTER_SECONDS = 1  # what a 503 asks a client to wait before it retries the same request
+
 
 @dataclass
 class Problem(Exception):
@@ -91,7 +93,7 @@ class ServiceBusy(_Fixed):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
-        self.retry_after = 1
+        self.retry_after = RETRY_AFTER_SECONDS
 
 
 class TooManyRequests(_Fixed):
