@@ -92,3 +92,15 @@ class ApiClient:
         merged = dict(response.get("headers") or {})
         merged.update({k: ", ".join(v) for k, v in (response.get("multiValueHeaders") or {}).items()})
         return Result(response["statusCode"], merged, payload)
+
+
+def table_snapshot(table: Any) -> list[dict[str, Any]]:
+    """The whole table, sorted, to show that a refused request wrote nothing (a Scan is fine in a test; product
+    code never scans)."""
+    items: list[dict[str, Any]] = []
+    page: dict[str, Any] = table.scan()
+    items += page["Items"]
+    while "LastEvaluatedKey" in page:
+        page = table.scan(ExclusiveStartKey=page["LastEvaluatedKey"])
+        items += page["Items"]
+    return sorted(items, key=lambda i: (i["PK"], i["SK"]))

@@ -14,7 +14,7 @@ import pytest
 
 from kommunal_pro.auth import Role
 from tests.integration.test_questionnaires import SLEEP
-from tests.support import UNIT, ApiClient, Result, citizen, staff
+from tests.support import UNIT, ApiClient, Result, citizen, staff, table_snapshot
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 ADMIN = staff(Role.ADMIN, "0751")
@@ -213,13 +213,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, dict[str, str], int, str]]
 ]
 
 
-def _snapshot(table: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = table.scan()["Items"]  # small: a test's own municipality
-    return sorted(items, key=lambda i: (i["PK"], i["SK"]))
-
-
 def test_every_bad_input_gets_a_clear_4xx_stores_nothing_and_reads_keep_working(clinic: Clinic, seeded: Any) -> None:
-    before = _snapshot(seeded)
+    before = table_snapshot(seeded)
     answered = []
     for what, method, template, claims, raw, headers, status, words in CASES:
         path = template.format(task=clinic.task_id, citizen=clinic.citizen_id, assignment=clinic.assignment_id)
@@ -228,7 +223,7 @@ def test_every_bad_input_gets_a_clear_4xx_stores_nothing_and_reads_keep_working(
         assert result.status == status, (what, result.body)
         assert words in result.problem["detail"], (what, result.problem)
     print(f"bad inputs tried: {len(CASES)}, 5xx: {sum(s >= 500 for _, s in answered)}")
-    assert _snapshot(seeded) == before
+    assert table_snapshot(seeded) == before
 
     reads = [
         ("GET", f"/v1/units/{UNIT}/worklist", NURSE),

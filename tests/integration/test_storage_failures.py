@@ -31,7 +31,7 @@ from tests.integration.test_reminders import _assign as _assign_reminded
 from tests.integration.test_reminders import _register as _register_reminded
 from tests.org_data import AARHUS
 from tests.org_data import NOW as ORG_NOW
-from tests.support import UNIT, ApiClient, Result, citizen, staff
+from tests.support import UNIT, ApiClient, Result, citizen, staff, table_snapshot
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 ADMIN = staff(Role.ADMIN, "0751")
@@ -213,17 +213,6 @@ def world(api: ApiClient, seeded: Any) -> World:
     return World(api)
 
 
-def _snapshot(table: Any) -> list[dict[str, Any]]:
-    """The whole table, sorted (a Scan is fine in a test; product code never scans)."""
-    items: list[dict[str, Any]] = []
-    page: dict[str, Any] = table.scan()
-    items += page["Items"]
-    while "LastEvaluatedKey" in page:
-        page = table.scan(ExclusiveStartKey=page["LastEvaluatedKey"])
-        items += page["Items"]
-    return sorted(items, key=lambda i: (i["PK"], i["SK"]))
-
-
 class Refuser:
     """Makes every write on the data table's client fail with a refusal, until lifted."""
 
@@ -237,7 +226,6 @@ class Refuser:
             error = refusal.transaction if model.name == "TransactWriteItems" else refusal.single
             raise ClientError(error, model.name)
 
-        self._handler = handler
         for operation in WRITES:
             self._events.register(f"before-call.dynamodb.{operation}", handler, unique_id=f"refuse-{operation}")
 
@@ -269,7 +257,7 @@ def test_the_write_paths_are_every_route_that_writes() -> None:
 def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_written(
     world: World, seeded: Any, refuser: Refuser, path: tuple[str, str], refusal: Refusal
 ) -> None:
-    before = _snapshot(seeded)
+    before = table_snapshot(seeded)
     refuser.refuse(refusal)
 
     result = WRITE_PATHS[path](world)
@@ -283,7 +271,7 @@ def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_w
         assert "prøv igen" in problem["detail"] and "retry" in problem["detail"]
     else:
         assert problem["title"] in ("Conflict", "Precondition failed")
-    assert _snapshot(seeded) == before
+    assert table_snapshot(seeded) == before
 
 
 THROTTLED = REFUSALS[2]
@@ -294,13 +282,13 @@ def test_the_reminder_job_counts_a_refused_write_as_failed_and_the_next_run_send
 ) -> None:
     NotificationRepository(seeded).record_run(OPENS - timedelta(hours=1))  # it ran until an hour before
     _assign_reminded(api, _register_reminded(api))
-    before = _snapshot(seeded)
+    before = table_snapshot(seeded)
     refuser.refuse(THROTTLED)
 
     failed = jobs.run_reminders_once(OPENS + timedelta(minutes=1))
 
     assert (failed.report.due, failed.report.failed, failed.report.queued, failed.delivered) == (1, 1, 0, [])
-    assert _snapshot(seeded) == before  # no notification record, the Due entry and the run mark unmoved
+    assert table_snapshot(seeded) == before  # no notification record, the Due entry and the run mark unmoved
     refuser.lift()
     retried = jobs.run_reminders_once(OPENS + timedelta(minutes=16))
     assert [(m.notification.number, m.channel) for m in retried.delivered] == [(0, "email")]
