@@ -31,6 +31,8 @@ from kommunal_pro.storage.table import audit_table, data_table
 from local.provision import provision
 from tests.support import ApiClient
 
+pytest_plugins = ["tests.tally"]
+
 # boto3 clients cached by the product code must be made anew inside each test's moto mock.
 _CACHED_CLIENTS = (data_table, audit_table, cpr_vault._kms, cpr_vault._hash_key)
 
