@@ -15,6 +15,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.cfn import per_deployment_name
 from infra.config import EnvironmentConfig
 from infra.nag import acknowledge
 
@@ -37,7 +38,7 @@ class TableBackup(Construct):
         self.vault = backup.BackupVault(
             self,
             "Vault",
-            backup_vault_name=f"kommunal-pro-{config.name}",
+            backup_vault_name=per_deployment_name(f"kommunal-pro-{config.name}"),
             encryption_key=self.key,
             block_recovery_point_deletion=True,
             removal_policy=config.removal_policy,

@@ -14,6 +14,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra.cfn import per_deployment_name
 from infra.config import EnvironmentConfig
 from infra.logs import LogGroups
 
@@ -82,7 +83,7 @@ class ApiFirewall(Construct):
             rules=rules,
         )
         # WAF logs to a log group whose name starts with aws-waf-logs-, given by its ARN without the ':*' suffix.
-        log_name = f"aws-waf-logs-kommunal-pro-{config.name}"
+        log_name = per_deployment_name(f"aws-waf-logs-kommunal-pro-{config.name}")
         log_group = logs.create(self, "Logs", name=log_name)
         logging = wafv2.CfnLoggingConfiguration(
             self,

@@ -117,9 +117,31 @@ def test_the_backup_vault_is_kept_encrypted_and_refuses_deleting_recovery_points
     statement = vault["Properties"]["AccessPolicy"]["Statement"][0]
 
     assert vault["DeletionPolicy"] == "Retain"
+    assert vault["Properties"]["BackupVaultName"] == _per_deployment(f"kommunal-pro-{synthesised.name}")
     assert synthesised.resources[key_id]["Properties"]["EnableKeyRotation"] is True
     assert statement["Effect"] == "Deny"
     assert "backup:DeleteRecoveryPoint" in statement["Action"]
+
+
+def _per_deployment(prefix: str) -> dict[str, Any]:
+    """A name made unique by the stack id's UUID (its first 8 hex digits), as infra.cfn.per_deployment_name makes."""
+    uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    return {"Fn::Join": ["-", [prefix, {"Fn::Select": [0, {"Fn::Split": ["-", uuid]}]}]]}
+
+
+def test_no_resource_kept_after_a_rollback_has_a_fixed_name_so_a_failed_first_deploy_can_be_retried(
+    synthesised: Synthesised,
+) -> None:
+    """A first deploy that fails rolls back but keeps what is retained; the retry creates it again, and a fixed
+    physical name (a plain string) would make that fail with "already exists"."""
+    fixed = {
+        (logical_id, key): value
+        for logical_id, resource in synthesised.resources.items()
+        if "Retain" in (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+        for key, value in (resource.get("Properties") or {}).items()
+        if key.endswith("Name") and isinstance(value, str)
+    }
+    assert fixed == {}
 
 
 # --- the WAF -------------------------------------------------------------------------------------------
@@ -171,12 +193,12 @@ def test_the_waf_logs_to_its_own_log_group_without_the_bearer_token(synthesised:
     if synthesised.config.waf is None:
         assert not synthesised.find("AWS::WAFv2::LoggingConfiguration")
         return
-    name = f"aws-waf-logs-kommunal-pro-{synthesised.name}"
+    name = _per_deployment(f"aws-waf-logs-kommunal-pro-{synthesised.name}")
     _, logging = _only(synthesised.find("AWS::WAFv2::LoggingConfiguration"))
 
     assert synthesised.find("AWS::Logs::LogGroup", {"LogGroupName": name})
     ((_, parts),) = (destination["Fn::Join"] for destination in logging["Properties"]["LogDestinationConfigs"])
-    assert parts[-1].endswith(f":log-group:{name}")
+    assert parts[-2:] == [":log-group:", name]
     assert logging["Properties"]["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
 
 
