@@ -63,8 +63,10 @@ synth: $(STAMP) $(CDK)           ## synthesise one environment: make synth ENV=p
 diff: $(STAMP) $(CDK)
 	$(CDK) diff -c env=$(ENV)
 
-deploy: $(STAMP) $(CDK)
-	$(CDK) deploy -c env=$(ENV)
+deploy: $(STAMP) $(CDK)          ## synthesise once, check the account's Lambda quota, deploy that assembly
+	$(CDK) synth -c env=$(ENV) --quiet
+	$(BIN)/python -m infra.quota cdk.out/KommunalPro-$(ENV).template.json
+	$(CDK) deploy --app cdk.out
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

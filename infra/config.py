@@ -273,7 +273,10 @@ class EnvironmentConfig(_Settings):
         description="how long audit events are kept (given to the functions as AUDIT_RETENTION_DAYS)"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-    reserved_concurrency: PositiveInt = Field(description="reserved concurrent executions per function")
+    sender_concurrency: Annotated[int, Field(ge=2, le=1000)] = Field(
+        description="how many batches of the notification queue the sender handles at once (the SQS event source's "
+        "maximum concurrency)"
+    )
     api_throttling: Throttling
     cors_allowed_origins: list[Origin] = Field(min_length=1)
     citizen_app_url: Link = Field(

@@ -2,8 +2,11 @@
 
 Every function gets its own log group and its own role whose only policy is a customer-managed policy listing
 exactly what the function may do: write its own log group, send X-Ray traces, and what its caller names. No
-inline policy is created (HIPAA IAMNoInlinePolicy). Every function has reserved concurrency, active tracing,
-and is watched by the environment's operations dashboard and alarms.
+inline policy is created (HIPAA IAMNoInlinePolicy). Every function has active tracing and is watched by the
+environment's operations dashboard and alarms. Only a function that must not run twice at once (the seed, each
+scheduled job) reserves concurrency, 1: a reservation for the others would protect nothing — the API stage's
+throttling and the WAF bound the requests, the queue's maximum concurrency bounds the sender — and it would take
+from the account's pool, which a new account has little of (docs/operations.md, "Account and quotas").
 
 `AppFunction` is an entry point of `functions/` (`functions.ENTRY_POINTS`) running with the shared layer against
 the table.
@@ -55,8 +58,9 @@ class Platform:
 
 
 class ObservedFunction(Construct):
-    """A function with its own log group and role (one customer-managed policy), tracing, reserved concurrency,
-    and alarms on its errors and throttles. `statements` are what it may do beyond logging and tracing."""
+    """A function with its own log group and role (one customer-managed policy), tracing, reserved concurrency
+    where one is given, and alarms on its errors and throttles. `statements` are what it may do beyond logging and
+    tracing."""
 
     def __init__(
         self,
@@ -116,7 +120,7 @@ class ObservedFunction(Construct):
             log_group=log_group,
             memory_size=memory_size,
             timeout=Duration.seconds(timeout_seconds),
-            reserved_concurrent_executions=reserved_concurrency or config.reserved_concurrency,
+            reserved_concurrent_executions=reserved_concurrency,
             environment=dict(environment or {}),
         )
         cfn_function = default_child(self.function, lambda_.CfnFunction)
@@ -133,6 +137,14 @@ class ObservedFunction(Construct):
             "authentication; there are no VPC resources to reach.",
             "HIPAA.Security-LambdaInsideVPC",
         )
+        if reserved_concurrency is None:
+            acknowledge(
+                cfn_function,
+                "No reserved concurrency: a reservation would take from the account's pool and protect nothing. "
+                "What reaches the function is bounded before it: the API stage's throttling and the WAF's rate "
+                "limit, the notification queue's maximum concurrency, Cognito's own sign-in quotas.",
+                "HIPAA.Security-LambdaConcurrency",
+            )
         # Active tracing and the dead-letter queue set on the resource itself: the `tracing` and
         # `dead_letter_queue` properties would add their statements to an inline policy, which the managed
         # policy above already holds.

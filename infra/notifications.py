@@ -88,7 +88,7 @@ class NotificationQueue(Construct):
 
     def subscribe(self, function: ObservedFunction, *, max_concurrency: int) -> lambda_.EventSourceMapping:
         """Deliver the queue's messages to `function` in batches, with partial batch responses, at most
-        `max_concurrency` batches at once (no more than its reserved concurrency, so polling never throttles)."""
+        `max_concurrency` batches at once."""
         function.policy.add_statements(
             iam.PolicyStatement(actions=list(CONSUME_ACTIONS), resources=[self.queue.queue_arn]),
             self._key_statement(_CONSUME_KEY_ACTIONS),

@@ -249,7 +249,7 @@ class KommunalProStack(Stack):
             environment={"CITIZEN_APP_URL": self.config.citizen_app_url, **self.messaging.environment},
         )
         self.messaging.grant_send(sender)
-        self.notifications.subscribe(sender, max_concurrency=self.config.reserved_concurrency)
+        self.notifications.subscribe(sender, max_concurrency=self.config.sender_concurrency)
         sender.acknowledge_synchronous(
             "Invoked synchronously by the SQS event source mapping: a failed message returns to the queue and, "
             "after five receives, moves to the queue's dead-letter queue (alarmed); a function's dead-letter queue "

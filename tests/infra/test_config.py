@@ -93,7 +93,7 @@ def test_a_missing_environment_says_how_to_choose_one() -> None:
         ("log_retention", "INFINITE", "log_retention: Value error, log groups must expire"),
         ("log_retention", "30", "log_retention: Input should be 'ONE_DAY'"),
         ("log_level", "VERBOSE", "log_level: Input should be 'DEBUG'"),
-        ("reserved_concurrency", 0, "reserved_concurrency: Input should be greater than 0"),
+        ("sender_concurrency", 1, "sender_concurrency: Input should be greater than or equal to 2"),
         ("api_throttling", {"rate_limit": 0, "burst_limit": 10}, "api_throttling.rate_limit: Input should be greater"),
         ("cors_allowed_origins", ["*"], "cors_allowed_origins.0: Value error, '*' is not an allowed CORS origin"),
         ("cors_allowed_origins", ["https://example.dk/"], "'https://example.dk/' is not an allowed CORS origin"),

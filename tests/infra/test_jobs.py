@@ -242,8 +242,9 @@ def test_the_sender_reads_the_queue_in_batches_reporting_failed_records(synthesi
     assert props["FunctionName"] == {"Ref": sender_id}
     assert props["BatchSize"] == 10
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    # Polling never asks for more than the sender's reserved concurrency: no throttling, no false alarm.
-    assert props["ScalingConfig"]["MaximumConcurrency"] <= sender["Properties"]["ReservedConcurrentExecutions"]
+    # The queue bounds the sender, which reserves nothing of the account's pool.
+    assert props["ScalingConfig"]["MaximumConcurrency"] == synthesised.config.sender_concurrency
+    assert "ReservedConcurrentExecutions" not in sender["Properties"]
     assert sender["Properties"]["Timeout"] == SENDER_TIMEOUT.to_seconds()
 
 

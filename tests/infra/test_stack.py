@@ -263,7 +263,6 @@ def test_http_function_runs_with_the_layer_tracing_and_environment(synthesised: 
             "Runtime": "python3.12",
             "Layers": [{"Ref": layer_id}],
             "TracingConfig": {"Mode": "Active"},
-            "ReservedConcurrentExecutions": config.reserved_concurrency,
             "Environment": {
                 "Variables": {
                     "TABLE_NAME": {"Ref": table_id},
