@@ -24,6 +24,24 @@ from kommunal_pro.errors import GATEWAY_PROBLEMS
 # Headers a browser may send to the API (CORS): the token, JSON bodies, optimistic concurrency, idempotency.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
 STAFF_POOL_ROLES = tuple(role for role in Role if role is not Role.CITIZEN)
+# One JSON line per request. `requestId` is the functions' `correlation_id`, so one request is followed from the
+# access log through the functions' logs (docs/logs-insights.md); `sub` is the caller (Cognito's user id, never a
+# CPR number); `errorType` names the gateway response when API Gateway answered itself.
+ACCESS_LOG_FIELDS = {
+    "requestId": apigw.AccessLogField.context_request_id(),
+    "requestTime": apigw.AccessLogField.context_request_time(),
+    "ip": apigw.AccessLogField.context_identity_source_ip(),
+    "sub": apigw.AccessLogField.context_authorizer_claims("sub"),
+    "httpMethod": apigw.AccessLogField.context_http_method(),
+    "resourcePath": apigw.AccessLogField.context_resource_path(),
+    "status": apigw.AccessLogField.context_status(),
+    "responseLength": apigw.AccessLogField.context_response_length(),
+    "responseLatency": apigw.AccessLogField.context_response_latency(),
+    "integrationLatency": apigw.AccessLogField.context_integration_latency(),
+    "errorType": apigw.AccessLogField.context_error_response_type(),
+    "wafStatus": apigw.AccessLogField.context_waf_status(),
+}
+
 # Errors API Gateway answers itself (no token, no such route, throttled, invalid body, WAF) are the API's
 # problem+json (kommunal_pro.errors.GATEWAY_PROBLEMS), with API Gateway's own message in "message".
 # ($context.error.messageString is a quoted JSON string; a gateway response template only substitutes variables.)
@@ -97,17 +115,7 @@ class Api(Construct):
                 throttling_rate_limit=config.api_throttling.rate_limit,
                 throttling_burst_limit=config.api_throttling.burst_limit,
                 access_log_destination=apigw.LogGroupLogDestination(logs.create(self, "AccessLogs")),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
             ),
         )
         # Every method is validated: its parameters, and a JSON object body where the handler requires a body.

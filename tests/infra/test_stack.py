@@ -212,7 +212,17 @@ def test_stage_logs_traces_and_throttles_as_configured(synthesised: Synthesised)
             "TracingEnabled": True,
             "AccessLogSetting": {
                 "DestinationArn": {"Fn::GetAtt": [access_logs, "Arn"]},
-                "Format": Match.string_like_regexp(r"\$context\.requestId"),
+                "Format": Match.serialized_json(
+                    Match.object_like(
+                        {
+                            "requestId": "$context.requestId",
+                            "sub": "$context.authorizer.claims.sub",
+                            "resourcePath": "$context.resourcePath",
+                            "status": "$context.status",
+                            "errorType": "$context.error.responseType",
+                        }
+                    )
+                ),
             },
             "MethodSettings": [
                 {

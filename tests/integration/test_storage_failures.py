@@ -19,11 +19,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from functions import HTTP_FUNCTIONS, http_routes
+from functions.questionnaires import handler as questionnaires
 from kommunal_pro.auth import Role
 from kommunal_pro.notifications.repository import NotificationRepository
+from kommunal_pro.observability import logger
 from kommunal_pro.organisations.units import UnitRepository
 from kommunal_pro.storage.table import Contention
 from local import jobs
+from local.apigateway import LocalLambdaContext, proxy_event
 from local.orgsync import sync_folder
 from tests.integration.test_questionnaires import SLEEP
 from tests.integration.test_reminders import OPENS
@@ -306,3 +309,29 @@ def test_an_organisation_sync_whose_writes_are_refused_fails_and_the_next_run_ap
     refuser.lift()
     report = sync_folder(now=ORG_NOW)
     assert not report.aborted and report.units.created == 6 and report.memberships.created == 4
+
+
+def test_a_failed_request_is_logged_with_the_api_request_id_that_the_access_log_also_carries(
+    seeded: Any, refuser: Refuser, caplog: pytest.LogCaptureFixture
+) -> None:
+    """docs/logs-insights.md follows one request from the access log (`requestId`) into the function's log."""
+
+    event = proxy_event(
+        "POST",
+        "/v1/questionnaires",
+        resource="/v1/questionnaires",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(SLEEP),
+        claims=ADMIN,
+    )
+    context = LocalLambdaContext(function_name="questionnaires")
+    refuser.refuse(next(r for r in REFUSALS if r.name == "throttled"))
+
+    response = questionnaires.lambda_handler(event, context)
+
+    # As the function writes it to CloudWatch: the shared logger's formatter, with the keys it injects.
+    lines = [json.loads(logger.registered_formatter.format(record)) for record in caplog.records]
+    (failed,) = [line for line in lines if line["message"] == "request failed"]
+    assert response["statusCode"] == 503
+    assert failed["correlation_id"] == event["requestContext"]["requestId"]
+    assert failed["function_request_id"] == context.aws_request_id
