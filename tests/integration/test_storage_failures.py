@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -327,7 +327,7 @@ def test_a_failed_request_is_logged_with_the_api_request_id_that_the_access_log_
     context = LocalLambdaContext(function_name="questionnaires")
     refuser.refuse(next(r for r in REFUSALS if r.name == "throttled"))
 
-    response = questionnaires.lambda_handler(event, context)
+    response = questionnaires.lambda_handler(event, cast(Any, context))  # what Powertools reads of a context
 
     # As the function writes it to CloudWatch: the shared logger's formatter, with the keys it injects.
     lines = [json.loads(logger.registered_formatter.format(record)) for record in caplog.records]
