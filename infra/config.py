@@ -144,6 +144,12 @@ class Throttling(_Settings):
 
 class Alarms(_Settings):
     emails: list[Email] = Field(min_length=1, description="who is e-mailed when an alarm fires (SNS e-mail)")
+    api_p90_latency_ms: Annotated[int, Field(ge=50, le=29_000)] = Field(
+        default=1000, description="the API's p90 latency that, held for 15 of 25 minutes, is an incident"
+    )
+    monthly_budget_usd: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        description="the environment's monthly AWS cost budget: e-mailed at 80 % spent and at 100 % forecast"
+    )
 
 
 class Waf(_Settings):

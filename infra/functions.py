@@ -155,7 +155,13 @@ class ObservedFunction(Construct):
             )
         # The function exists only once its permissions do, so its first invocation cannot be denied.
         self.function.node.add_dependency(self.policy)
-        operations.watch_function(self.function, label=label)
+        # A function that reserves concurrency runs one at a time: the seed and the scheduled jobs.
+        operations.watch_function(
+            self.function,
+            label=label,
+            timeout=Duration.seconds(timeout_seconds),
+            job=reserved_concurrency is not None,
+        )
 
     def acknowledge_synchronous(self, reason: str) -> None:
         """A function only ever invoked synchronously: a dead-letter queue would never receive anything."""

@@ -78,6 +78,7 @@ class NotificationQueue(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAX_RECEIVE_COUNT),
         )
         operations.watch_queue(self.dead_letters, label="notifications")
+        operations.watch_work_queue(self.queue, label="notifications")
 
     def grant_send(self, function: ObservedFunction) -> None:
         """Let `function` send messages to the queue (not to the dead-letter queue)."""

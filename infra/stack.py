@@ -69,6 +69,8 @@ class KommunalProStack(Stack):
             operations=self.operations,
             audit=AuditLog(self, "Audit", config=config, key=data.key),
         )
+        self.operations.watch_table(data.table, label="data")
+        self.operations.watch_table(self.platform.audit.table, label="audit")
         self.backup = (
             TableBackup(self, "Backup", config=config, tables=[data.table, self.platform.audit.table])
             if config.backup

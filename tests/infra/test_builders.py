@@ -114,7 +114,7 @@ def test_a_failed_run_lands_in_the_jobs_alarmed_dead_letter_queue(with_job: Any)
     assert function["ReservedConcurrentExecutions"] == 1
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     assert any(
-        alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
         and alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
         for alarm in alarms
     )

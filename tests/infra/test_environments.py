@@ -520,22 +520,113 @@ def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(synth
         assert alarm["TreatMissingData"] == missing, name
 
 
-def test_every_function_of_ours_is_alarmed_on_errors_and_throttles(synthesised: Synthesised) -> None:
+def _metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm watches: its one metric, or those its math expression uses."""
+    if "MetricName" in alarm:
+        return [{key: alarm[key] for key in ("Namespace", "MetricName", "Dimensions", "Statistic") if key in alarm}]
+    return [
+        {**query["MetricStat"]["Metric"], "Statistic": query["MetricStat"]["Stat"]}
+        for query in alarm["Metrics"]
+        if "MetricStat" in query
+    ]
+
+
+def _expression(alarm: dict[str, Any]) -> str:
+    (expression,) = (query["Expression"] for query in alarm["Metrics"] if "Expression" in query)
+    return str(expression)
+
+
+def test_every_function_of_ours_is_alarmed_on_errors_throttles_and_duration(synthesised: Synthesised) -> None:
     watched: dict[str, set[str]] = {}
     for alarm in _alarms(synthesised).values():
-        for dimension in alarm.get("Dimensions", []):
-            if dimension["Name"] == "FunctionName":
-                watched.setdefault(dimension["Value"]["Ref"], set()).add(alarm["MetricName"])
+        for metric in _metrics(alarm):
+            for dimension in metric.get("Dimensions", []):
+                if dimension["Name"] == "FunctionName":
+                    watched.setdefault(dimension["Value"]["Ref"], set()).add(metric["MetricName"])
 
-    assert watched == {function_id: {"Errors", "Throttles"} for function_id in _our_functions(synthesised)}
+    assert watched == {
+        function_id: {"Errors", "Throttles", "Duration"}
+        | ({"Invocations"} if "ReservedConcurrentExecutions" not in function["Properties"] else set())
+        for function_id, function in _our_functions(synthesised).items()
+    }
 
 
-def test_api_5xx_and_sms_spend_are_alarmed(synthesised: Synthesised) -> None:
+def test_request_driven_functions_alarm_on_rates_held_for_15_of_25_minutes_jobs_on_one_failed_run(
+    synthesised: Synthesised,
+) -> None:
+    prefix = f"kommunal-pro-{synthesised.name} "
+    alarms = {name.removeprefix(prefix): alarm for name, alarm in _alarms(synthesised).items()}
+    responses = alarms["responses errors"]
+    reminders = alarms["reminders errors"]
+
+    assert "100 * part / whole" in _expression(responses)
+    assert (responses["Threshold"], responses["DatapointsToAlarm"], responses["EvaluationPeriods"]) == (5, 3, 5)
+    assert "(whole + part)" in _expression(alarms["responses throttles"])  # a throttle is not an invocation
+    assert (reminders["MetricName"], reminders["Threshold"], reminders["EvaluationPeriods"]) == ("Errors", 1, 1)
+    # Near the timeout: p90 of a request-driven function, any run of a job.
+    near = alarms["responses near timeout"]
+    timeout = next(
+        f["Properties"]["Timeout"]
+        for f in _our_functions(synthesised).values()
+        if f["Properties"]["Environment"]["Variables"].get("POWERTOOLS_SERVICE_NAME") == "responses"
+    )
+    assert (near["ExtendedStatistic"], near["Threshold"]) == ("p90", timeout * 1000 * 0.8)
+    assert alarms["reminders near timeout"]["Statistic"] == "Maximum"
+
+
+def test_what_users_feel_is_alarmed_api_5xx_rate_and_latency_tables_queue_age_and_account_concurrency(
+    synthesised: Synthesised,
+) -> None:
+    prefix = f"kommunal-pro-{synthesised.name} "
+    alarms = {name.removeprefix(prefix): alarm for name, alarm in _alarms(synthesised).items()}
+    api_5xx = alarms["api 5xx"]
+    latency = alarms["api p90 latency"]
+
+    assert {m["MetricName"] for m in _metrics(api_5xx)} == {"5XXError", "Count"}
+    assert (api_5xx["Threshold"], api_5xx["DatapointsToAlarm"], api_5xx["EvaluationPeriods"]) == (1, 3, 5)
+    assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("Latency", "p90")
+    assert latency["Threshold"] == synthesised.config.alarms.api_p90_latency_ms
+    for table in ("data", "audit"):
+        throttles, errors = alarms[f"{table} throttles"], alarms[f"{table} system errors"]
+        assert {m["MetricName"] for m in _metrics(throttles)} == {"ReadThrottleEvents", "WriteThrottleEvents"}
+        assert (errors["Namespace"], errors["MetricName"], errors["DatapointsToAlarm"]) == (
+            "AWS/DynamoDB",
+            "SystemErrors",
+            2,
+        )
+    age = alarms["notifications queue age"]
+    assert (age["MetricName"], age["Threshold"]) == ("ApproximateAgeOfOldestMessage", 15 * 60)
+    concurrency = alarms["lambda account concurrency"]
+    assert "SERVICE_QUOTA(usage)" in _expression(concurrency)
+    assert concurrency["Threshold"] == 80
+
+
+def test_each_environment_has_a_cost_budget_that_reaches_the_alarm_topic(synthesised: Synthesised) -> None:
+    _, budget = _only(synthesised.find("AWS::Budgets::Budget"))
+    topic_id, _ = _only(synthesised.find("AWS::SNS::Topic"))
+    props = budget["Properties"]
+    (topic_policy,) = [
+        p for p in synthesised.find("AWS::SNS::TopicPolicy").values() if {"Ref": topic_id} in p["Properties"]["Topics"]
+    ]
+
+    assert props["Budget"]["BudgetLimit"] == {"Amount": synthesised.config.alarms.monthly_budget_usd, "Unit": "USD"}
+    assert props["Budget"]["CostFilters"] == {"TagKeyValue": [f"user:environment${synthesised.name}"]}
+    assert [
+        (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+        for n in props["NotificationsWithSubscribers"]
+    ] == [("ACTUAL", 80), ("FORECASTED", 100)]
+    for notification in props["NotificationsWithSubscribers"]:
+        assert notification["Subscribers"] == [{"SubscriptionType": "SNS", "Address": {"Ref": topic_id}}]
+    assert any(
+        s["Principal"] == {"Service": "budgets.amazonaws.com"} and s["Action"] == "sns:Publish"
+        for s in topic_policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def test_sms_spend_is_alarmed(synthesised: Synthesised) -> None:
     alarms = _alarms(synthesised)
-    api = alarms[f"kommunal-pro-{synthesised.name} api 5xx"]
     sms = alarms[f"kommunal-pro-{synthesised.name} sms spend"]
 
-    assert (api["Namespace"], api["MetricName"], api["Threshold"]) == ("AWS/ApiGateway", "5XXError", 5)
     assert (sms["Namespace"], sms["MetricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
     # At 80 % of the month's limit: SNS stops sending text messages at the limit itself.
     assert sms["Threshold"] == synthesised.config.sms.monthly_spend_limit_usd * 0.8
@@ -552,10 +643,11 @@ def test_the_dashboard_shows_the_api_every_function_and_every_dead_letter_queue(
         assert f'\\"{metric}\\"' in body, metric
     for function_id in _our_functions(synthesised):
         assert function_id in body
-    # Every queue is a dead-letter queue but the notification queue, whose depth is routine.
+    # Every dead-letter queue's depth; of the notification queue, whose depth is routine, the oldest message's age.
     assert len(main_queues) == 1
     for queue_id in queues:
-        assert (queue_id in body) is (queue_id not in main_queues), queue_id
+        assert queue_id in body, queue_id
+    assert "ApproximateAgeOfOldestMessage" in body
 
 
 # The functions that run one at a time: the seed, and each scheduled job (so runs never overlap).

@@ -292,9 +292,14 @@ def test_the_sender_is_alarmed_under_its_own_name(synthesised: Synthesised) -> N
     sender_id, _ = _sender(synthesised)
     alarms = _alarms(synthesised)
 
-    for kind in ("errors", "throttles"):
+    for kind in ("errors", "throttles", "near timeout"):
         alarm = alarms[f"notification sender {kind}"]
-        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": sender_id}}]
+        dimensions = [
+            query["MetricStat"]["Metric"]["Dimensions"] for query in alarm.get("Metrics", []) if "MetricStat" in query
+        ] or [alarm["Dimensions"]]
+        assert {json.dumps(d) for d in dimensions} == {
+            json.dumps([{"Name": "FunctionName", "Value": {"Ref": sender_id}}])
+        }, kind
     assert "reminders errors" in alarms
     assert "reminders job dead letters" in alarms
 
