@@ -315,6 +315,35 @@ class TestFhir:
         assert questionnaire.item is not None
         assert [i.linkId for i in questionnaire.item] == [i["linkId"] for i in resource["item"]]
 
+    def test_an_enable_when_on_an_integer_question_survives_storage_publishes_and_exports_as_an_integer(
+        self, api: ApiClient, seeded: Any
+    ) -> None:
+        """DynamoDB hands numbers back as Decimal; an integer condition once came back as 2.0 and failed to fit
+        its integer question, so the questionnaire could never be published."""
+        resource = json.loads((FIXTURES / "researchkitonfhir-multiple-enableWhen.json").read_text())
+        imported = api.call("POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body=resource)
+        assert imported.status == 201, imported.body
+        qid = imported.body["id"]
+
+        published = api.call("POST", f"/v1/questionnaires/{qid}/publish", claims=AARHUS_ADMIN)
+        exported = api.call("GET", f"/v1/questionnaires/{qid}/versions/1/fhir", claims=AARHUS_NURSE)
+
+        assert published.status == 200, published.body
+        conditions = [
+            condition
+            for item in _walk(exported.body["item"])
+            for condition in item.get("enableWhen", [])
+            if "answerInteger" in condition
+        ]
+        expected = [
+            condition
+            for item in _walk(resource["item"])
+            for condition in item.get("enableWhen", [])
+            if "answerInteger" in condition
+        ]
+        assert conditions and [c["answerInteger"] for c in conditions] == [c["answerInteger"] for c in expected]
+        assert all(type(c["answerInteger"]) is int for c in conditions)
+
     def test_importing_something_that_is_not_a_questionnaire_is_422(self, api: ApiClient, seeded: Any) -> None:
         result = api.call("POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body={"resourceType": "Patient"})
         assert result.status == 422
@@ -401,3 +430,8 @@ def test_only_national_admins_act_for_the_national_library(
 
     assert result.status == 403
     assert result.problem["detail"] == "Dit login har en ugyldig kommunekode (the token's municipality is not valid)"
+
+
+def _walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every item of a FHIR item tree, depth first."""
+    return [walked for item in items for walked in (item, *_walk(item.get("item", [])))]

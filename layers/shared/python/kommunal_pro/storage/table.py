@@ -102,7 +102,19 @@ def to_item(record: BaseModel, **keys: str) -> dict[str, Any]:
 
 
 def from_item(model: type[RecordT], item: dict[str, Any]) -> RecordT:
-    return model.model_validate(without_keys(item))
+    return model.model_validate(_json_numbers(without_keys(item)))
+
+
+def _json_numbers(value: Any) -> Any:
+    """boto3's Decimals back as the JSON numbers they were written from: whole numbers as int, others as float.
+    Pydantic would otherwise read Decimal("12") into a `bool | int | float | str` field as 12.0."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _json_numbers(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(inner) for inner in value]
+    return value
 
 
 def from_items(model: type[RecordT], items: Iterable[dict[str, Any]]) -> list[RecordT]:
