@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
-from kommunal_pro.errors import InvalidInput
+from kommunal_pro.errors import ErrorCode, InvalidInput, error
 from kommunal_pro.questionnaires.model import (
     NUMERIC_TYPES,
     EnableWhen,
@@ -48,7 +48,12 @@ def definition_problems(definition: QuestionnaireDefinition) -> Iterator[Problem
     items = definition.all_items()
     for link_id, count in Counter(item.link_id for item in items).items():
         if count > 1:
-            yield _problem(f"item {link_id}", f"linkId '{link_id}' is used by {count} items; linkIds must be unique")
+            yield _problem(
+                f"item {link_id}",
+                f"linkId '{link_id}' is used by {count} items; linkIds must be unique",
+                ErrorCode.DUPLICATE,
+                f"linkId '{link_id}' bruges af {count} elementer; et linkId skal være entydigt",
+            )
     by_id = {item.link_id: item for item in items}
     for item in items:
         yield from _item_problems(item, by_id)
@@ -60,7 +65,9 @@ def definition_problems(definition: QuestionnaireDefinition) -> Iterator[Problem
     scale_ids = {scale.id for scale in definition.scales}
     for index, feedback in enumerate(definition.feedback):
         if feedback.scale not in scale_ids:
-            yield _problem(f"feedback {index}", f"refers to unknown scale '{feedback.scale}'")
+            yield _problem(
+                f"feedback {index}", f"refers to unknown scale '{feedback.scale}'", ErrorCode.UNKNOWN_REFERENCE
+            )
 
 
 def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
@@ -76,7 +83,12 @@ def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
             yield _problem(where, "a choice item needs answer options")
         for code, count in Counter(option.code for option in item.options).items():
             if count > 1:
-                yield _problem(where, f"answer option code '{code}' appears {count} times")
+                yield _problem(
+                    where,
+                    f"answer option code '{code}' appears {count} times",
+                    ErrorCode.DUPLICATE,
+                    f"Svarmuligheden '{code}' findes {count} gange",
+                )
     elif item.options:
         yield _problem(where, f"only choice items have answer options, not {item.type}")
     if item.max_length is not None and item.type not in (ItemType.STRING, ItemType.TEXT):
@@ -97,7 +109,9 @@ def _condition_problems(where: str, condition: EnableWhen, by_id: dict[str, Item
     target = by_id.get(condition.question)
     if target is None:
         yield _problem(
-            where, f"enableWhen refers to '{condition.question}', which is not an item of this questionnaire"
+            where,
+            f"enableWhen refers to '{condition.question}', which is not an item of this questionnaire",
+            ErrorCode.UNKNOWN_REFERENCE,
         )
         return
     if not target.is_question:
@@ -175,13 +189,18 @@ def _find_cycle(start: str, depends: dict[str, set[str]]) -> list[str] | None:
 def _scale_problems(definition: QuestionnaireDefinition, by_id: dict[str, Item]) -> Iterator[Problem]:
     for scale_id, count in Counter(scale.id for scale in definition.scales).items():
         if count > 1:
-            yield _problem(f"scale {scale_id}", f"scale id '{scale_id}' is used {count} times")
+            yield _problem(
+                f"scale {scale_id}",
+                f"scale id '{scale_id}' is used {count} times",
+                ErrorCode.DUPLICATE,
+                f"Skalaen '{scale_id}' findes {count} gange",
+            )
     for scale in definition.scales:
         where = f"scale {scale.id}"
         for link_id in scale.items:
             item = by_id.get(link_id)
             if item is None:
-                yield _problem(where, f"refers to unknown item '{link_id}'")
+                yield _problem(where, f"refers to unknown item '{link_id}'", ErrorCode.UNKNOWN_REFERENCE)
             elif scale.method is ScaleMethod.VALUE_TABLE:
                 if item.type is not ItemType.CHOICE:
                     yield _problem(where, f"a value table needs choice items; '{link_id}' is {item.type}")
@@ -200,7 +219,11 @@ def _scale_problems(definition: QuestionnaireDefinition, by_id: dict[str, Item])
                     )
                 elif item is not None and item.type is ItemType.CHOICE:
                     for code in set(values) - {o.code for o in item.options}:
-                        yield _problem(where, f"the value table has a value for unknown option '{code}' of '{link_id}'")
+                        yield _problem(
+                            where,
+                            f"the value table has a value for unknown option '{code}' of '{link_id}'",
+                            ErrorCode.UNKNOWN_REFERENCE,
+                        )
 
 
 def _is_numeric(item: Item) -> bool:
@@ -214,7 +237,12 @@ def _flag_problems(
 ) -> Iterator[Problem]:
     for rule_id, count in Counter(rule.id for rule in definition.flag_rules).items():
         if count > 1:
-            yield _problem(f"flag rule {rule_id}", f"flag rule id '{rule_id}' is used {count} times")
+            yield _problem(
+                f"flag rule {rule_id}",
+                f"flag rule id '{rule_id}' is used {count} times",
+                ErrorCode.DUPLICATE,
+                f"Reglen '{rule_id}' findes {count} gange",
+            )
     scales = {scale.id: scale for scale in definition.scales}
     valid: list[FlagRule] = []
     for rule in definition.flag_rules:
@@ -243,7 +271,7 @@ def _rule_problems(
     if rule.scale is not None:
         scale = scales.get(rule.scale)
         if scale is None:
-            yield _problem(where, f"refers to unknown scale '{rule.scale}'")
+            yield _problem(where, f"refers to unknown scale '{rule.scale}'", ErrorCode.UNKNOWN_REFERENCE)
             return
         smallest, largest = scale_range(scale, definition)
         if (rule.min is not None and not smallest <= rule.min <= largest) or (
@@ -255,12 +283,16 @@ def _rule_problems(
         return
     item = by_id.get(rule.item or "")
     if item is None or not item.is_question:
-        yield _problem(where, f"refers to '{rule.item}', which is not a question of this questionnaire")
+        yield _problem(
+            where,
+            f"refers to '{rule.item}', which is not a question of this questionnaire",
+            ErrorCode.UNKNOWN_REFERENCE,
+        )
     elif rule.codes:
         if item.type is not ItemType.CHOICE:
             yield _problem(where, f"answer codes apply to choice items; '{item.link_id}' is {item.type}")
         for code in [c for c in rule.codes if item.option(c) is None]:
-            yield _problem(where, f"'{code}' is not an answer option of '{item.link_id}'")
+            yield _problem(where, f"'{code}' is not an answer option of '{item.link_id}'", ErrorCode.UNKNOWN_REFERENCE)
     elif item.type not in NUMERIC_TYPES:
         yield _problem(where, f"a min/max rule needs an integer or decimal item; '{item.link_id}' is {item.type}")
 
@@ -276,5 +308,7 @@ def _overlap(first: FlagRule, second: FlagRule) -> bool:
     return low1 <= high2 and low2 <= high1
 
 
-def _problem(location: str, message: str) -> Problem:
-    return {"location": location, "message": message, "type": "definition"}
+def _problem(
+    location: str, message_en: str, code: ErrorCode = ErrorCode.INVALID_DEFINITION, message_da: str | None = None
+) -> Problem:
+    return error(code, location, message_en, message_da)
