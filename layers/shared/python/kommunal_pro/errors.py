@@ -162,10 +162,6 @@ def _pydantic_danish(kind: str, ctx: Mapping[str, Any]) -> str | None:
     if kind in bounds and bounds[kind][0] in ctx:
         key, text = bounds[kind]
         return text.format(number(key))
-    if kind == "missing":
-        return "Feltet skal udfyldes"
-    if kind == "cpr_in_text":
-        return ERROR_CODES[ErrorCode.CONTAINS_CPR][1]
     return None
 
 

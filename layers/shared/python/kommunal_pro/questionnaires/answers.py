@@ -191,7 +191,7 @@ def _number_problem(item: Item, value: Any) -> Fault | None:
     if places is not None and -Decimal(str(value)).as_tuple().exponent > places:  # type: ignore[operator]
         return (
             ErrorCode.TOO_MANY_DECIMALS,
-            f"at most {places} decimals",
+            f"at most {places} decimal{'' if places == 1 else 's'}",
             f"Skriv højst {places} decimal{'' if places == 1 else 'er'}",
         )
     return None
