@@ -230,7 +230,14 @@ class TestAssignments:
         path = f"/v1/citizens/{citizen['id']}/assignments"
         result = api.call("POST", path, claims=NURSE, body=_weekly_who5(course="KOL 111111-1118"))
         assert result.status == 422
-        assert [(e["location"], e["type"]) for e in result.problem["errors"]] == [("body.course", "cpr_in_text")]
+        assert result.problem["errors"] == [
+            {
+                "code": "contains-cpr",
+                "location": "body.course",
+                "messageDa": "Fjern CPR-nummeret fra feltet",
+                "messageEn": "the field must not contain a CPR number",
+            }
+        ]
         assert api.call("GET", path, claims=NURSE).body == []
 
     def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
@@ -240,9 +247,10 @@ class TestAssignments:
         assert too_many.status == 422
         assert too_many.problem["errors"] == [
             {
+                "code": "invalid-schedule",
                 "location": "body.schedule",
-                "message": "Højst 99 opgaver pr. tildeling (at most 99 tasks)",
-                "type": "schedule",
+                "messageDa": "Højst 99 opgaver pr. tildeling",
+                "messageEn": "at most 99 tasks",
             }
         ]
         backwards = {"kind": "once", "opensAt": "2027-01-06T08:00:00+01:00", "dueAt": "2027-01-04T08:00:00+01:00"}
@@ -252,9 +260,10 @@ class TestAssignments:
         assert result.status == 422
         assert result.problem["errors"] == [
             {
+                "code": "invalid-value",
                 "location": "body.schedule.once",
-                "message": "Value error, opensAt must be before dueAt",
-                "type": "value_error",
+                "messageDa": "Værdien er ugyldig",
+                "messageEn": "Value error, opensAt must be before dueAt",
             }
         ]
         naive = {"kind": "once", "opensAt": "2027-01-04T08:00:00", "dueAt": "2027-01-06T08:00:00"}
@@ -262,9 +271,9 @@ class TestAssignments:
             "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": naive}
         )
         assert no_timezone.status == 422
-        assert [(e["location"], e["type"]) for e in no_timezone.problem["errors"]] == [
-            ("body.schedule.once.opensAt", "timezone_aware"),
-            ("body.schedule.once.dueAt", "timezone_aware"),
+        assert [(e["location"], e["code"]) for e in no_timezone.problem["errors"]] == [
+            ("body.schedule.once.opensAt", "invalid-format"),
+            ("body.schedule.once.dueAt", "invalid-format"),
         ]
         assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -129,6 +130,19 @@ _PYDANTIC_CODES: dict[str, ErrorCode] = {
     "value_error": ErrorCode.INVALID_VALUE,
 }
 
+_BILINGUAL = re.compile(r"(.+?) \((.+)\)")
+# What a wrong-type value should have been, by the first word of pydantic's type (bool_parsing, int_type, …).
+_TYPES_DA = {
+    "bool": "Angiv true eller false",
+    "int": "Skriv et helt tal",
+    "float": "Skriv et tal",
+    "decimal": "Skriv et tal",
+    "string": "Skriv en tekst",
+    "list": "Angiv en liste",
+    "dict": "Angiv et JSON-objekt",
+    "model": "Angiv et JSON-objekt",
+}
+
 
 def pydantic_error(detail: Mapping[str, Any], location: str, prefix: str = "") -> dict[str, str]:
     """An entry for one of pydantic's errors: its code, a Danish text with the limit it names, pydantic's English."""
@@ -136,8 +150,14 @@ def pydantic_error(detail: Mapping[str, Any], location: str, prefix: str = "") -
     code = _PYDANTIC_CODES.get(kind)
     if code is None:
         code = ErrorCode.WRONG_TYPE if kind.endswith(("_type", "_parsing")) else ErrorCode.INVALID_VALUE
-    danish = _pydantic_danish(kind, detail.get("ctx") or {}) or ERROR_CODES[code][1]
-    return error(code, location, prefix + str(detail.get("msg") or "invalid"), prefix + danish)
+    english = str(detail.get("msg") or "invalid")
+    ctx = detail.get("ctx") or {}
+    wanted = _TYPES_DA.get(kind.split("_")[0]) if code is ErrorCode.WRONG_TYPE else None
+    danish = wanted or _pydantic_danish(kind, ctx)
+    # Our own validators raise ValueError("Danish (English)"), as a problem's detail reads.
+    if bilingual := _BILINGUAL.fullmatch(str(ctx.get("error", ""))) if kind == "value_error" else None:
+        danish, english = bilingual.groups()
+    return error(code, location, prefix + english, prefix + (danish or ERROR_CODES[code][1]))
 
 
 def _pydantic_danish(kind: str, ctx: Mapping[str, Any]) -> str | None:
@@ -159,6 +179,8 @@ def _pydantic_danish(kind: str, ctx: Mapping[str, Any]) -> str | None:
         "literal_error": ("expected", "Vælg en af de tilladte værdier: {}"),
         "enum": ("expected", "Vælg en af de tilladte værdier: {}"),
     }
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return ERROR_CODES[ErrorCode.REQUIRED][1]
     if kind in bounds and bounds[kind][0] in ctx:
         key, text = bounds[kind]
         return text.format(number(key))
