@@ -178,6 +178,22 @@ def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_st
     assert api.call("GET", "/v1/me/responses", claims=HANNE).body == []
 
 
+def test_a_required_question_sent_empty_tells_the_citizen_in_danish_at_that_question(
+    api: ApiClient, who5_task: dict[str, Any]
+) -> None:
+    result = _submit(api, who5_task["id"], LOW_WELLBEING | {"who5-3": []})
+    assert result.status == 422
+    assert result.problem["errors"] == [
+        {
+            "code": "required",
+            "location": "answers.who5-3",
+            "messageDa": "Spørgsmålet skal besvares",
+            "messageEn": "this question must be answered",
+        }
+    ]
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
+
+
 def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who5_task: dict[str, Any]) -> None:
     first = _submit(api, who5_task["id"], LOW_WELLBEING)
     assert first.status == 201 and first.body["scores"] == LOW_WELLBEING_SCORES, first.body

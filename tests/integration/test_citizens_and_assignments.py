@@ -131,6 +131,20 @@ class TestCitizens:
         assert [e["location"] for e in result.problem["errors"]] == [location]
         assert "310265" not in json.dumps(result.body) and "0703654" not in json.dumps(result.body)
 
+    def test_a_missing_field_is_required_with_a_danish_text(self, api: ApiClient, seeded: Any) -> None:
+        without_consent = {name: value for name, value in HANNE.items() if name != "consentToDigitalPro"}
+        result = api.call("POST", "/v1/citizens", claims=NURSE, body=without_consent)
+        assert result.status == 422
+        assert result.problem["errors"] == [
+            {
+                "code": "required",
+                "location": "body.consentToDigitalPro",
+                "messageDa": "Udfyld feltet",
+                "messageEn": "Field required",
+            }
+        ]
+        assert api.call("POST", "/v1/citizens/search", claims=NURSE, body={"cpr": HANNE["cpr"]}).status == 404
+
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR, Role.CITIZEN, Role.NATIONAL_ADMIN])
     def test_only_employees_register_and_search(self, api: ApiClient, seeded: Any, role: Role) -> None:
         claims = staff(role, "0751")
