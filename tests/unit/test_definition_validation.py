@@ -225,3 +225,17 @@ def test_every_problem_is_reported_at_once() -> None:
         data["scales"][0]["items"].append("x")
 
     assert len(_problems(_with(many))) >= 3
+
+
+def test_an_authors_problem_is_told_in_danish_too() -> None:
+    def inverted(data: dict[str, Any]) -> None:
+        data["items"][1] |= {"minValue": 120.5, "maxValue": 18}
+
+    assert _entries(_with(inverted)) == [
+        {
+            "code": "invalid-definition",
+            "location": "item alder",
+            "messageDa": "minValue 120,5 er større end maxValue 18",
+            "messageEn": "minValue 120.5 is greater than maxValue 18.0",
+        }
+    ]

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
-from kommunal_pro.errors import ErrorCode, InvalidInput, error
+from kommunal_pro.errors import ErrorCode, InvalidInput, danish_number, error
 from kommunal_pro.questionnaires.model import (
     NUMERIC_TYPES,
     EnableWhen,
@@ -73,14 +73,28 @@ def definition_problems(definition: QuestionnaireDefinition) -> Iterator[Problem
 def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
     where = f"item {item.link_id}"
     if item.type is ItemType.GROUP and not item.items:
-        yield _problem(where, "a group must contain items")
+        yield _problem(
+            where, "a group must contain items", ErrorCode.INVALID_DEFINITION, "En gruppe skal indeholde spørgsmål"
+        )
     if item.type is ItemType.DISPLAY and item.items:
-        yield _problem(where, "a display item cannot contain items")
+        yield _problem(
+            where,
+            "a display item cannot contain items",
+            ErrorCode.INVALID_DEFINITION,
+            "En visningstekst kan ikke indeholde spørgsmål",
+        )
     if item.type is not ItemType.GROUP and item.text is None:
-        yield _problem(where, "a question or display item needs a Danish text")
+        yield _problem(
+            where,
+            "a question or display item needs a Danish text",
+            ErrorCode.INVALID_DEFINITION,
+            "Skriv en dansk tekst",
+        )
     if item.type is ItemType.CHOICE:
         if not item.options:
-            yield _problem(where, "a choice item needs answer options")
+            yield _problem(
+                where, "a choice item needs answer options", ErrorCode.INVALID_DEFINITION, "Tilføj svarmuligheder"
+            )
         for code, count in Counter(option.code for option in item.options).items():
             if count > 1:
                 yield _problem(
@@ -92,15 +106,40 @@ def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
     elif item.options:
         yield _problem(where, f"only choice items have answer options, not {item.type}")
     if item.max_length is not None and item.type not in (ItemType.STRING, ItemType.TEXT):
-        yield _problem(where, "maxLength applies only to string and text items")
+        yield _problem(
+            where,
+            "maxLength applies only to string and text items",
+            ErrorCode.INVALID_DEFINITION,
+            "maxLength gælder kun for tekstspørgsmål",
+        )
     if (item.min_value is not None or item.max_value is not None) and item.type not in NUMERIC_TYPES:
-        yield _problem(where, "minValue/maxValue apply only to integer and decimal items")
+        yield _problem(
+            where,
+            "minValue/maxValue apply only to integer and decimal items",
+            ErrorCode.INVALID_DEFINITION,
+            "minValue og maxValue gælder kun for talspørgsmål",
+        )
     if item.min_value is not None and item.max_value is not None and item.min_value > item.max_value:
-        yield _problem(where, f"minValue {item.min_value} is greater than maxValue {item.max_value}")
+        yield _problem(
+            where,
+            f"minValue {item.min_value} is greater than maxValue {item.max_value}",
+            ErrorCode.INVALID_DEFINITION,
+            f"minValue {danish_number(item.min_value)} er større end maxValue {danish_number(item.max_value)}",
+        )
     if item.type is ItemType.DISPLAY and item.required:
-        yield _problem(where, "a display item has no answer, so it cannot be required")
+        yield _problem(
+            where,
+            "a display item has no answer, so it cannot be required",
+            ErrorCode.INVALID_DEFINITION,
+            "En visningstekst har intet svar og kan ikke være påkrævet",
+        )
     if len(item.enable_when) > 1 and not item.enable_behavior:
-        yield _problem(where, "several enableWhen conditions need enableBehavior 'all' or 'any'")
+        yield _problem(
+            where,
+            "several enableWhen conditions need enableBehavior 'all' or 'any'",
+            ErrorCode.INVALID_DEFINITION,
+            "Flere enableWhen-betingelser kræver enableBehavior 'all' eller 'any'",
+        )
     for condition in item.enable_when:
         yield from _condition_problems(where, condition, by_id)
 
@@ -120,7 +159,12 @@ def _condition_problems(where: str, condition: EnableWhen, by_id: dict[str, Item
     answer, operator = condition.answer, condition.operator
     if operator is Operator.EXISTS:
         if not isinstance(answer, bool):
-            yield _problem(where, "enableWhen 'exists' takes true or false")
+            yield _problem(
+                where,
+                "enableWhen 'exists' takes true or false",
+                ErrorCode.INVALID_DEFINITION,
+                "enableWhen 'exists' tager true eller false",
+            )
         return
     if operator not in (Operator.EQUALS, Operator.NOT_EQUALS) and target.type not in ORDERED_TYPES:
         yield _problem(
@@ -171,7 +215,13 @@ def _cycle_problems(roots: list[Item], by_id: dict[str, Item]) -> Iterator[Probl
         path = _find_cycle(start, depends)
         if path and frozenset(path) not in reported:
             reported.add(frozenset(path))
-            yield _problem(f"item {start}", "enableWhen conditions form a cycle: " + " → ".join([*path, path[0]]))
+            cycle = " → ".join([*path, path[0]])
+            yield _problem(
+                f"item {start}",
+                f"enableWhen conditions form a cycle: {cycle}",
+                ErrorCode.INVALID_DEFINITION,
+                f"enableWhen-betingelserne danner en løkke: {cycle}",
+            )
 
 
 def _find_cycle(start: str, depends: dict[str, set[str]]) -> list[str] | None:
