@@ -135,7 +135,12 @@ def test_a_draft_is_saved_partially_and_comes_back(api: ApiClient, who5_task: di
     wrong = api.call("PUT", path, claims=HANNE, body={"answers": {"who5-1": ["9"]}})
     assert wrong.status == 422
     assert wrong.problem["errors"] == [
-        {"location": "answers.who5-1", "message": "expected one of the option codes 5, 4, 3, 2, 1, 0", "type": "answer"}
+        {
+            "code": "unknown-option",
+            "location": "answers.who5-1",
+            "messageDa": "Vælg en af svarmulighederne (5, 4, 3, 2, 1, 0)",
+            "messageEn": "expected one of the option codes 5, 4, 3, 2, 1, 0",
+        }
     ]
 
 
@@ -157,11 +162,36 @@ def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_st
 ) -> None:
     result = _submit(api, who5_task["id"], {"who5-1": ["7"], "who5-2": [True], "who5-9": ["1"]})
     assert result.status == 422
-    assert [e["location"] for e in result.problem["errors"]] == ["answers.who5-1", "answers.who5-2", "answers.who5-9"]
+    assert [(e["location"], e["code"]) for e in result.problem["errors"]] == [
+        ("answers.who5-1", "unknown-option"),
+        ("answers.who5-2", "unknown-option"),
+        ("answers.who5-9", "unknown-item"),
+    ]
     missing = _submit(api, who5_task["id"], {"who5-1": ["3"]}, key="second-attempt-02")
+    assert missing.status == 422
     assert sorted(e["location"] for e in missing.problem["errors"]) == [f"answers.who5-{n}" for n in range(2, 6)]
+    # What a client shows the citizen at each unanswered question.
+    assert {(e["code"], e["messageDa"], e["messageEn"]) for e in missing.problem["errors"]} == {
+        ("required", "Spørgsmålet skal besvares", "this question must be answered")
+    }
     assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
     assert api.call("GET", "/v1/me/responses", claims=HANNE).body == []
+
+
+def test_a_required_question_sent_empty_tells_the_citizen_in_danish_at_that_question(
+    api: ApiClient, who5_task: dict[str, Any]
+) -> None:
+    result = _submit(api, who5_task["id"], LOW_WELLBEING | {"who5-3": []})
+    assert result.status == 422
+    assert result.problem["errors"] == [
+        {
+            "code": "required",
+            "location": "answers.who5-3",
+            "messageDa": "Spørgsmålet skal besvares",
+            "messageEn": "this question must be answered",
+        }
+    ]
+    assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
 
 
 def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who5_task: dict[str, Any]) -> None:
@@ -172,7 +202,8 @@ def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who
     other_key = _submit(api, who5_task["id"], LOW_WELLBEING, key="another-attempt-99")
     assert other_key.status == 409 and "already been answered" in other_key.problem["detail"]
     reused = _submit(api, who5_task["id"], {**LOW_WELLBEING, "who5-1": ["5"]})
-    assert reused.status == 422 and reused.problem["errors"][0]["location"] == "header.Idempotency-Key"
+    assert reused.status == 422
+    assert [(e["location"], e["code"]) for e in reused.problem["errors"]] == [("header.Idempotency-Key", "key-reused")]
     assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
 
 
@@ -307,8 +338,9 @@ def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient,
     assert maybe.status == 422
     assert maybe.problem["errors"] == [
         {
+            "code": "wrong-type",
             "location": "body.remindersOptedOut",
-            "message": "Input should be a valid boolean, unable to interpret input",
-            "type": "bool_parsing",
+            "messageDa": "Angiv true eller false",
+            "messageEn": "Input should be a valid boolean, unable to interpret input",
         }
     ]

@@ -131,6 +131,20 @@ class TestCitizens:
         assert [e["location"] for e in result.problem["errors"]] == [location]
         assert "310265" not in json.dumps(result.body) and "0703654" not in json.dumps(result.body)
 
+    def test_a_missing_field_is_required_with_a_danish_text(self, api: ApiClient, seeded: Any) -> None:
+        without_consent = {name: value for name, value in HANNE.items() if name != "consentToDigitalPro"}
+        result = api.call("POST", "/v1/citizens", claims=NURSE, body=without_consent)
+        assert result.status == 422
+        assert result.problem["errors"] == [
+            {
+                "code": "required",
+                "location": "body.consentToDigitalPro",
+                "messageDa": "Udfyld feltet",
+                "messageEn": "Field required",
+            }
+        ]
+        assert api.call("POST", "/v1/citizens/search", claims=NURSE, body={"cpr": HANNE["cpr"]}).status == 404
+
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR, Role.CITIZEN, Role.NATIONAL_ADMIN])
     def test_only_employees_register_and_search(self, api: ApiClient, seeded: Any, role: Role) -> None:
         claims = staff(role, "0751")
@@ -230,7 +244,14 @@ class TestAssignments:
         path = f"/v1/citizens/{citizen['id']}/assignments"
         result = api.call("POST", path, claims=NURSE, body=_weekly_who5(course="KOL 111111-1118"))
         assert result.status == 422
-        assert [(e["location"], e["type"]) for e in result.problem["errors"]] == [("body.course", "cpr_in_text")]
+        assert result.problem["errors"] == [
+            {
+                "code": "contains-cpr",
+                "location": "body.course",
+                "messageDa": "Fjern CPR-nummeret fra feltet",
+                "messageEn": "the field must not contain a CPR number",
+            }
+        ]
         assert api.call("GET", path, claims=NURSE).body == []
 
     def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
@@ -240,9 +261,10 @@ class TestAssignments:
         assert too_many.status == 422
         assert too_many.problem["errors"] == [
             {
+                "code": "invalid-schedule",
                 "location": "body.schedule",
-                "message": "Højst 99 opgaver pr. tildeling (at most 99 tasks)",
-                "type": "schedule",
+                "messageDa": "Højst 99 opgaver pr. tildeling",
+                "messageEn": "at most 99 tasks",
             }
         ]
         backwards = {"kind": "once", "opensAt": "2027-01-06T08:00:00+01:00", "dueAt": "2027-01-04T08:00:00+01:00"}
@@ -252,9 +274,10 @@ class TestAssignments:
         assert result.status == 422
         assert result.problem["errors"] == [
             {
+                "code": "invalid-value",
                 "location": "body.schedule.once",
-                "message": "Value error, opensAt must be before dueAt",
-                "type": "value_error",
+                "messageDa": "Værdien er ugyldig",
+                "messageEn": "Value error, opensAt must be before dueAt",
             }
         ]
         naive = {"kind": "once", "opensAt": "2027-01-04T08:00:00", "dueAt": "2027-01-06T08:00:00"}
@@ -262,9 +285,9 @@ class TestAssignments:
             "POST", path, claims=NURSE, body={"questionnaireId": "who-5", "unitId": UNIT, "schedule": naive}
         )
         assert no_timezone.status == 422
-        assert [(e["location"], e["type"]) for e in no_timezone.problem["errors"]] == [
-            ("body.schedule.once.opensAt", "timezone_aware"),
-            ("body.schedule.once.dueAt", "timezone_aware"),
+        assert [(e["location"], e["code"]) for e in no_timezone.problem["errors"]] == [
+            ("body.schedule.once.opensAt", "invalid-format"),
+            ("body.schedule.once.dueAt", "invalid-format"),
         ]
         assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
 

@@ -103,9 +103,10 @@ def test_a_malformed_code_is_422(api: ApiClient, seeded: Any) -> None:
     assert result.status == 422
     assert result.problem["errors"] == [
         {
+            "code": "invalid-format",
             "location": "path.code",
-            "message": "String should match pattern '^(\\d{4}|national)$'",
-            "type": "string_pattern_mismatch",
+            "messageDa": "Værdien har et forkert format",
+            "messageEn": "String should match pattern '^(\\d{4}|national)$'",
         }
     ]
 
@@ -159,9 +160,10 @@ class TestOnboarding:
         assert refused.status == 422
         assert refused.problem["errors"] == [
             {
+                "code": "out-of-range",
                 "location": "body.reminderPolicy.maxReminders",
-                "message": "Input should be less than or equal to 10",
-                "type": "less_than_equal",
+                "messageDa": "Tallet må højst være 10",
+                "messageEn": "Input should be less than or equal to 10",
             }
         ]
 
@@ -178,9 +180,10 @@ class TestOnboarding:
         assert result.status == 422
         assert result.problem["errors"] == [
             {
+                "code": "contains-cpr",
                 "location": "body.senderName",
-                "message": "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
-                "type": "cpr_in_text",
+                "messageDa": "Fjern CPR-nummeret fra feltet",
+                "messageEn": "the field must not contain a CPR number",
             }
         ]
         assert "1118" not in str(result.problem)

@@ -123,7 +123,12 @@ def test_list_filters_by_status_and_text(api: ApiClient, seeded: Any) -> None:
     gone = api.call("GET", "/v1/questionnaires?status=gone", claims=AARHUS_ADMIN)
     assert gone.status == 422
     assert gone.problem["errors"] == [
-        {"location": "query.status", "message": "Input should be 'draft', 'active' or 'retired'", "type": "enum"}
+        {
+            "code": "unknown-option",
+            "location": "query.status",
+            "messageDa": "Vælg en af de tilladte værdier: 'draft', 'active' eller 'retired'",
+            "messageEn": "Input should be 'draft', 'active' or 'retired'",
+        }
     ]
 
 
@@ -218,9 +223,10 @@ class TestLifecycle:
         assert result.problem["detail"] == "Spørgeskemaet har 1 fejl (the questionnaire definition has 1 problems)"
         assert result.problem["errors"] == [
             {
+                "code": "duplicate",
                 "location": "item soevn",
-                "message": "linkId 'soevn' is used by 2 items; linkIds must be unique",
-                "type": "definition",
+                "messageDa": "linkId 'soevn' bruges af 2 elementer; et linkId skal være entydigt",
+                "messageEn": "linkId 'soevn' is used by 2 items; linkIds must be unique",
             }
         ]
         assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
@@ -349,9 +355,10 @@ class TestFhir:
         assert result.status == 422
         assert result.problem["errors"] == [
             {
+                "code": "invalid-fhir",
                 "location": "Questionnaire",
-                "message": "resourceType is 'Patient', not 'Questionnaire'",
-                "type": "not-questionnaire",
+                "messageDa": "FHIR-ressourcen er ikke gyldig",
+                "messageEn": "resourceType is 'Patient', not 'Questionnaire'",
             }
         ]
         assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
@@ -368,10 +375,12 @@ def test_missing_and_malformed_ids_and_versions(api: ApiClient, seeded: Any) -> 
     assert no_version.problem["detail"] == "Version 99 findes ikke (questionnaire has no version 99)"
     not_a_number = api.call("GET", "/v1/questionnaires/who-5/versions/abc", claims=AARHUS_ADMIN)
     assert not_a_number.status == 422
-    assert [(e["location"], e["type"]) for e in not_a_number.problem["errors"]] == [("path.version", "int_parsing")]
+    assert [(e["location"], e["code"]) for e in not_a_number.problem["errors"]] == [("path.version", "wrong-type")]
     zero = api.call("GET", "/v1/questionnaires/who-5/versions/0", claims=AARHUS_ADMIN)
     assert zero.status == 422
-    assert [(e["location"], e["type"]) for e in zero.problem["errors"]] == [("path.version", "greater_than_equal")]
+    assert [(e["location"], e["code"], e["messageDa"]) for e in zero.problem["errors"]] == [
+        ("path.version", "out-of-range", "Tallet skal være mindst 1")
+    ]
     bad = api.call("POST", "/v1/questionnaires", claims=AARHUS_ADMIN, raw_body='{"title": ')
     assert bad.status == 400
     assert bad.problem["detail"] == "Forespørgslen er ikke gyldig JSON (the body is not valid JSON)"

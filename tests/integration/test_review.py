@@ -157,7 +157,7 @@ class TestWorklist:
             "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet 070365 4286"}
         )
         assert refused.status == 422
-        assert [(e["location"], e["type"]) for e in refused.problem["errors"]] == [("body.comment", "cpr_in_text")]
+        assert [(e["location"], e["code"]) for e in refused.problem["errors"]] == [("body.comment", "contains-cpr")]
         reviewed = clinic.api.call(
             "POST", f"/v1/responses/{response_id}/review", claims=NURSE, body={"comment": "Ringet op, tid aftalt"}
         )
@@ -414,7 +414,12 @@ class TestAudit:
         neither = clinic.api.call("GET", "/v1/audit", claims=AUDITOR)
         assert neither.status == 422
         assert neither.problem["errors"] == [
-            {"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}
+            {
+                "code": "invalid-combination",
+                "location": "query",
+                "messageDa": "Angiv enten citizenId eller staff",
+                "messageEn": "give exactly one of citizenId and staff",
+            }
         ]
         nurse = clinic.api.call("GET", f"/v1/audit?staff={NURSE['sub']}", claims=NURSE)
         assert nurse.status == 403

@@ -91,10 +91,10 @@ CHECK_IN = QuestionnaireDefinition.model_validate(
 )
 
 
-def _problems(answers: Answers) -> list[tuple[str, str]]:
+def _problems(answers: Answers) -> list[tuple[str, str, str]]:
     with pytest.raises(InvalidInput) as refused:
         validate_submission(CHECK_IN, answers)
-    return [(p["location"].removeprefix("answers."), p["message"]) for p in refused.value.errors]
+    return [(p["location"].removeprefix("answers."), p["code"], p["messageDa"]) for p in refused.value.errors]
 
 
 def test_a_complete_non_smoker_submission_is_accepted() -> None:
@@ -102,30 +102,35 @@ def test_a_complete_non_smoker_submission_is_accepted() -> None:
 
 
 def test_a_smoker_must_say_how_many_and_the_answer_must_be_in_range() -> None:
-    assert _problems({"ryger": [True], "aandenoed": ["ingen"]}) == [("cigaretter", "this question must be answered")]
+    assert _problems({"ryger": [True], "aandenoed": ["ingen"]}) == [
+        ("cigaretter", "required", "Spørgsmålet skal besvares")
+    ]
     assert _problems({"ryger": [True], "cigaretter": [0], "aandenoed": ["ingen"]}) == [
-        ("cigaretter", "must be at least 1")
+        ("cigaretter", "out-of-range", "Tallet skal være mindst 1")
     ]
     assert _problems({"ryger": [True], "cigaretter": [2.5], "aandenoed": ["ingen"]}) == [
-        ("cigaretter", "expected a whole number")
+        ("cigaretter", "not-a-whole-number", "Skriv et helt tal")
     ]
 
 
 def test_answers_to_hidden_questions_are_refused() -> None:
     problems = _problems({"ryger": [False], "cigaretter": [10], "aandenoed": ["ingen"], "aandenoed-hvornaar": ["nat"]})
-    assert [location for location, _ in problems] == ["cigaretter", "aandenoed-hvornaar"]
-    assert "not shown" in problems[0][1]
+    assert [(location, code) for location, code, _ in problems] == [
+        ("cigaretter", "not-enabled"),
+        ("aandenoed-hvornaar", "not-enabled"),
+    ]
+    assert "vises ikke" in problems[0][2]
 
 
 def test_enable_behavior_any_opens_the_nested_group_and_its_required_questions() -> None:
     heavy_smoker: Answers = {"ryger": [True], "cigaretter": [25], "aandenoed": ["let"]}
     assert {"soevn", "timer", "vaagen", "vaagen-antal"} <= enabled_items(CHECK_IN, heavy_smoker)
     assert sorted(_problems(heavy_smoker)) == [
-        ("soevn", "at least one question in this group must be answered"),
-        ("vaagen-antal", "this question must be answered"),
+        ("soevn", "required", "Besvar mindst ét af spørgsmålene i gruppen"),
+        ("vaagen-antal", "required", "Spørgsmålet skal besvares"),
     ]
     validate_submission(CHECK_IN, heavy_smoker | {"timer": [6.5], "vaagen-antal": [3]})
-    assert _problems(heavy_smoker | {"timer": [6.5]}) == [("vaagen-antal", "this question must be answered")]
+    assert _problems(heavy_smoker | {"timer": [6.5]}) == [("vaagen-antal", "required", "Spørgsmålet skal besvares")]
     light: Answers = {"ryger": [True], "cigaretter": [5], "aandenoed": ["let"]}
     assert "soevn" not in enabled_items(CHECK_IN, light) and "vaagen-antal" not in enabled_items(CHECK_IN, light)
 
@@ -139,36 +144,52 @@ def test_enable_behavior_all_with_exists_and_a_date_comparison() -> None:
     base: Answers = {"ryger": [False], "aandenoed": ["ingen"]}
     assert "kontakt" not in enabled_items(CHECK_IN, base | {"sidst": ["2025-12-24"]})
     assert "kontakt" in enabled_items(CHECK_IN, base | {"sidst": ["2026-03-02"]})
-    assert _problems(base | {"sidst": ["2026-03-02"]}) == [("kontakt", "this question must be answered")]
+    assert _problems(base | {"sidst": ["2026-03-02"]}) == [("kontakt", "required", "Spørgsmålet skal besvares")]
 
 
 def test_repeats_allow_several_answers_and_others_take_one() -> None:
     validate_submission(CHECK_IN, {"ryger": [False], "aandenoed": ["let"], "aandenoed-hvornaar": ["trapper", "nat"]})
-    assert _problems({"ryger": [False, True], "aandenoed": ["let"]}) == [("ryger", "this question takes one answer")]
+    assert _problems({"ryger": [False, True], "aandenoed": ["let"]}) == [
+        ("ryger", "one-answer-only", "Giv kun ét svar")
+    ]
 
 
-@pytest.mark.parametrize(
-    ("answer", "message"),
-    [
-        ({"ryger": ["ja"]}, "expected true or false"),
-        ({"aandenoed": ["meget"]}, "expected one of the option codes ingen, let, svaer"),
-        ({"note": ["x" * 21]}, "at most 20 characters"),
-        ({"note": ["   "]}, "an answer cannot be blank"),
-        ({"note": [7]}, "expected text"),
-        ({"sidst": ["24-12-2025"]}, "expected an ISO 8601 date"),
-        ({"timer": [7.25]}, "at most 1 decimals"),
-        ({"timer": [True]}, "expected a number"),
-        ({"soevn": [1]}, "a group item takes no answer"),
-        ({"vejret": ["fint"]}, "no question with this linkId in the questionnaire"),
-    ],
-)
-def test_each_shape_rule(answer: Answers, message: str) -> None:
+SHAPE_RULES = [
+    ({"ryger": ["ja"]}, "wrong-type", "expected true or false", "Svar ja eller nej"),
+    (
+        {"aandenoed": ["meget"]},
+        "unknown-option",
+        "expected one of the option codes ingen, let, svaer",
+        "Vælg en af svarmulighederne (ingen, let, svaer)",
+    ),
+    ({"note": ["x" * 21]}, "too-long", "at most 20 characters", "Skriv højst 20 tegn"),
+    ({"note": ["   "]}, "blank", "an answer cannot be blank", "Skriv et svar"),
+    ({"note": [7]}, "wrong-type", "expected text", "Skriv dit svar som tekst"),
+    ({"sidst": ["24-12-2025"]}, "invalid-format", "expected an ISO 8601 date", "Skriv en dato som ÅÅÅÅ-MM-DD"),
+    ({"timer": [7.25]}, "too-many-decimals", "at most 1 decimal", "Skriv højst 1 decimal"),
+    ({"timer": [True]}, "wrong-type", "expected a number", "Skriv et tal"),
+    ({"timer": [25]}, "out-of-range", "must be at most 24", "Tallet må højst være 24"),
+    ({"soevn": [1]}, "not-a-question", "a group item takes no answer", "Her kan du ikke svare"),
+    (
+        {"vejret": ["fint"]},
+        "unknown-item",
+        "no question with this linkId in the questionnaire",
+        "Spørgsmålet findes ikke",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "code", "english", "danish"), SHAPE_RULES)
+def test_each_shape_rule(answer: Answers, code: str, english: str, danish: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         check_answer_shapes(CHECK_IN, answer)
-    assert [e["message"] for e in refused.value.errors] == [message]
+    [link_id] = answer
+    assert refused.value.errors == [
+        {"code": code, "location": f"answers.{link_id}", "messageDa": danish, "messageEn": english}
+    ]
 
 
 def test_drafts_need_not_be_complete_but_submissions_report_every_problem_at_once() -> None:
     check_answer_shapes(CHECK_IN, {"ryger": [True]})
     problems = _problems({"ryger": ["ja"], "aandenoed": ["meget"], "note": ["x" * 30]})
-    assert [location for location, _ in problems] == ["ryger", "aandenoed", "note"]
+    assert [location for location, *_ in problems] == ["ryger", "aandenoed", "note"]

@@ -72,11 +72,15 @@ def _with(change: Callable[[dict[str, Any]], None]) -> QuestionnaireDefinition:
     return QuestionnaireDefinition.model_validate(data)
 
 
-def _problems(definition: QuestionnaireDefinition) -> list[tuple[str, str]]:
+def _entries(definition: QuestionnaireDefinition) -> list[dict[str, str]]:
     with pytest.raises(InvalidInput) as refused:
         validate_definition(definition)
     assert refused.value.status == 422
-    return [(p["location"], p["message"]) for p in refused.value.errors]
+    return refused.value.errors
+
+
+def _problems(definition: QuestionnaireDefinition) -> list[tuple[str, str]]:
+    return [(p["location"], p["messageEn"]) for p in _entries(definition)]
 
 
 def _group(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,7 +95,12 @@ def test_duplicate_link_ids_even_across_nesting() -> None:
     def duplicate(data: dict[str, Any]) -> None:
         data["items"][1]["linkId"] = "t2"
 
-    assert ("item t2", "linkId 't2' is used by 2 items; linkIds must be unique") in _problems(_with(duplicate))
+    assert {
+        "code": "duplicate",
+        "location": "item t2",
+        "messageDa": "linkId 't2' bruges af 2 elementer; et linkId skal være entydigt",
+        "messageEn": "linkId 't2' is used by 2 items; linkIds must be unique",
+    } in _entries(_with(duplicate))
 
 
 def test_enable_when_pointing_nowhere() -> None:
@@ -100,6 +109,9 @@ def test_enable_when_pointing_nowhere() -> None:
 
     assert _problems(_with(dangling)) == [
         ("item uddyb", "enableWhen refers to 't9', which is not an item of this questionnaire")
+    ]
+    assert [(p["code"], p["messageDa"]) for p in _entries(_with(dangling))] == [
+        ("unknown-reference", "Henvisningen peger på noget, der ikke findes i spørgeskemaet")
     ]
 
 
@@ -213,3 +225,17 @@ def test_every_problem_is_reported_at_once() -> None:
         data["scales"][0]["items"].append("x")
 
     assert len(_problems(_with(many))) >= 3
+
+
+def test_an_authors_problem_is_told_in_danish_too() -> None:
+    def inverted(data: dict[str, Any]) -> None:
+        data["items"][1] |= {"minValue": 120.5, "maxValue": 18}
+
+    assert _entries(_with(inverted)) == [
+        {
+            "code": "invalid-definition",
+            "location": "item alder",
+            "messageDa": "minValue 120,5 er større end maxValue 18",
+            "messageEn": "minValue 120.5 is greater than maxValue 18.0",
+        }
+    ]

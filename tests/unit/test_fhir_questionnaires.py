@@ -67,11 +67,11 @@ def problems(resource: Any) -> list[dict[str, str]]:
 
 def refusal(resource: Any) -> list[tuple[str, str]]:
     """The location and type of every problem import reports."""
-    return [(problem["location"], problem["type"]) for problem in problems(resource)]
+    return [(problem["location"], problem["code"]) for problem in problems(resource)]
 
 
 def messages(resource: Any) -> list[str]:
-    return [f"{problem['location']}: {problem['message']}" for problem in problems(resource)]
+    return [f"{problem['location']}: {problem['messageEn']}" for problem in problems(resource)]
 
 
 def round_trip(result: ImportResult) -> dict[str, Any]:
@@ -115,14 +115,14 @@ IMPORTED = {  # each fixture's import report: (severity, message), all at locati
     ],
 }
 REFUSED = {
-    "sdc-phq9-ordinalValue-valueset": [("item H1/TS", "unsupported"), ("item H1/TS", "unsupported")],
-    "lforms-loinc-phq9-ordinalValue-answerOption": [("item /44261-6", "unsupported")],
+    "sdc-phq9-ordinalValue-valueset": [("item H1/TS", "unsupported-fhir"), ("item H1/TS", "unsupported-fhir")],
+    "lforms-loinc-phq9-ordinalValue-answerOption": [("item /44261-6", "unsupported-fhir")],
     "lforms-enableWhen-operators": [
-        ("item Q9c-eq-B", "fhir-validation"),
-        ("item Q9c-noteq-B", "fhir-validation"),
-        ("item Q9d-eq-B", "fhir-validation"),
-        ("item Q9d-noteq-B", "fhir-validation"),
-        ("item Q10-ewe", "unsupported"),
+        ("item Q9c-eq-B", "invalid-fhir"),
+        ("item Q9c-noteq-B", "invalid-fhir"),
+        ("item Q9d-eq-B", "invalid-fhir"),
+        ("item Q9d-noteq-B", "invalid-fhir"),
+        ("item Q10-ewe", "unsupported-fhir"),
     ],
 }
 
@@ -391,7 +391,7 @@ def test_cap_five_levels_of_nesting_with_limits() -> None:
 
 @pytest.mark.parametrize("resource", [None, [], "Questionnaire", 42, [{"resourceType": "Questionnaire"}]])
 def test_not_a_json_object(resource: Any) -> None:
-    assert refusal(resource) == [("Questionnaire", "not-questionnaire")]
+    assert refusal(resource) == [("Questionnaire", "invalid-fhir")]
 
 
 def test_another_resource_type() -> None:
@@ -519,21 +519,21 @@ def test_every_problem_is_reported_at_once() -> None:
         {"linkId": "has space", "type": "string", "text": "Spaces in linkIds are not ours"},
     )
     expected = [  # location, type and what the message names
-        ("item broken", "fhir-validation", "enableWhen[0].answerInteger: Input should be a valid integer"),
-        ("item shown", "unsupported", "modifierExtension http://example.org/negate"),
-        ("item hidden", "unsupported", "questionnaire-hidden cannot be imported: it hides the item"),
-        ("item upload", "unsupported", "type 'attachment' (a file upload) is not supported"),
-        ("item sex", "unsupported", "answerValueSet 'http://hl7.org/fhir/ValueSet/administrative-gender'"),
-        ("item age", "unsupported", "initial pre-fills the answer"),
-        ("item pick", "unsupported", "answerOption[0].initialSelected"),
-        ("item scored", "unsupported", "answerOption[0] score has conflicting values [1, 2]"),
-        ("item born", "unsupported", "minValue valueDate '1900-01-01' is not a number"),
-        ("item untitled", "unsupported", "a boolean item without text"),
-        ("item has space", "definition", "linkId: String should match pattern"),
+        ("item broken", "invalid-fhir", "enableWhen[0].answerInteger: Input should be a valid integer"),
+        ("item shown", "unsupported-fhir", "modifierExtension http://example.org/negate"),
+        ("item hidden", "unsupported-fhir", "questionnaire-hidden cannot be imported: it hides the item"),
+        ("item upload", "unsupported-fhir", "type 'attachment' (a file upload) is not supported"),
+        ("item sex", "unsupported-fhir", "answerValueSet 'http://hl7.org/fhir/ValueSet/administrative-gender'"),
+        ("item age", "unsupported-fhir", "initial pre-fills the answer"),
+        ("item pick", "unsupported-fhir", "answerOption[0].initialSelected"),
+        ("item scored", "unsupported-fhir", "answerOption[0] score has conflicting values [1, 2]"),
+        ("item born", "unsupported-fhir", "minValue valueDate '1900-01-01' is not a number"),
+        ("item untitled", "unsupported-fhir", "a boolean item without text"),
+        ("item has space", "invalid-format", "linkId: String should match pattern"),
     ]
     found = problems(resource)
-    assert [(p["location"], p["type"]) for p in found] == [(location, kind) for location, kind, _ in expected]
-    assert [feature for p, (*_, feature) in zip(found, expected, strict=True) if feature not in p["message"]] == []
+    assert [(p["location"], p["code"]) for p in found] == [(location, kind) for location, kind, _ in expected]
+    assert [feature for p, (*_, feature) in zip(found, expected, strict=True) if feature not in p["messageEn"]] == []
 
 
 def test_harmless_and_no_op_extensions_are_noted() -> None:
@@ -598,7 +598,7 @@ def test_required_values_given_only_as_extensions_are_refused_not_a_crash() -> N
 
 def test_unknown_contained_resource_type_is_invalid_input_not_a_crash() -> None:
     assert refusal(questionnaire(question("a"), contained=[{"resourceType": "NoSuchThing"}])) == [
-        ("Questionnaire", "fhir-validation")
+        ("Questionnaire", "invalid-fhir")
     ]
 
 
@@ -911,7 +911,9 @@ def imports_or_refuses(resource: Any) -> None:
     try:
         result = import_questionnaire(resource)
     except InvalidInput as error:
-        assert error.errors and all(set(p) == {"location", "message", "type"} for p in error.errors)
+        assert error.errors and all(
+            set(p) == {"code", "location", "messageDa", "messageEn"} and all(p.values()) for p in error.errors
+        )
     else:
         assert isinstance(result.definition, QuestionnaireDefinition)
 
@@ -958,8 +960,9 @@ def test_a_title_with_a_cpr_number_is_refused_and_not_repeated() -> None:
     }
     assert problems(resource) == [
         {
+            "code": "contains-cpr",
             "location": "Questionnaire",
-            "message": "title.da: Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)",
-            "type": "definition",
+            "messageDa": "title.da: Fjern CPR-nummeret fra feltet",
+            "messageEn": "title.da: the field must not contain a CPR number",
         }
     ]

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from functions import HTTP_FUNCTIONS, handler_module, http_routes
 from kommunal_pro.api import RoleCheck
+from kommunal_pro.errors import ErrorCode
 from local.server import LocalApi, openapi_json
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -153,7 +154,14 @@ def test_one_problem_schema_replaces_powertools_validation_errors() -> None:
     assert schemas["Problem"]["required"] == ["type", "title", "status", "detail"]
     assert set(schemas["Problem"]["properties"]) == {"type", "title", "status", "detail", "instance", "errors"}
     assert schemas["Problem"]["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/ProblemError"}
-    assert schemas["ProblemError"]["required"] == ["location", "message", "type"]
+    assert schemas["ProblemError"]["required"] == ["code", "location", "messageDa", "messageEn"]
+
+
+def test_the_problem_error_schema_lists_every_code_and_what_it_means() -> None:
+    code = document()["components"]["schemas"]["ProblemError"]["properties"]["code"]
+    assert code["enum"] == [c.value for c in ErrorCode]
+    assert [line.split("`")[1] for line in code["description"].splitlines()[1:]] == code["enum"]
+    assert all(line.split(": ", 1)[1] for line in code["description"].splitlines()[1:])
 
 
 def test_component_names_are_unique_and_every_reference_resolves() -> None:

@@ -174,7 +174,15 @@ def test_one_hundred_tasks_is_the_most() -> None:
         expand(RecurringSchedule(**daily, until=date(2025, 4, 11)))
     assert raised.value.status == 422
     assert "more than 100 tasks" in raised.value.detail
-    assert raised.value.errors == [{"location": "body.schedule", "message": raised.value.detail, "type": "schedule"}]
+    assert raised.value.detail == "Planen giver mere end 100 opgaver (the schedule makes more than 100 tasks)"
+    assert raised.value.errors == [
+        {
+            "code": "invalid-schedule",
+            "location": "body.schedule",
+            "messageDa": "Planen giver mere end 100 opgaver",
+            "messageEn": "the schedule makes more than 100 tasks",
+        }
+    ]
 
     with pytest.raises(ValidationError, match="less than or equal to 100"):
         RecurringSchedule(**daily, count=101)

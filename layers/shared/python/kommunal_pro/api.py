@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from kommunal_pro.auth import Principal, Role, principal_from_event
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import (
+    ERROR_CODES,
     NO_SUCH_ROUTE,
     SEND_JSON,
     UNEXPECTED,
@@ -38,6 +39,7 @@ from kommunal_pro.errors import (
     Problem,
     ServiceBusy,
     UnsupportedMediaType,
+    pydantic_error,
 )
 from kommunal_pro.json_body import body_size, check_json_body
 from kommunal_pro.observability import logger, metrics
@@ -209,16 +211,10 @@ def _check_body(event: dict[str, Any]) -> None:
 
 
 def _invalid_request(error: RequestValidationError) -> Response[Any]:
-    errors = [
-        {
-            "location": ".".join(str(part) for part in e.get("loc", ())),
-            "message": e.get("msg", "invalid"),
-            "type": e.get("type", "invalid"),
-        }
-        for e in error.errors()
-    ]
-    if any(e["type"] == "json_invalid" for e in errors):
+    details = error.errors()
+    if any(e.get("type") == "json_invalid" for e in details):
         return problem_response(BadRequest("Forespørgslen er ikke gyldig JSON (the body is not valid JSON)"))
+    errors = [pydantic_error(e, ".".join(str(part) for part in e.get("loc", ()))) for e in details]
     return problem_response(
         InvalidInput("Forespørgslen indeholder ugyldige felter (the request has invalid fields)", errors)
     )
@@ -277,15 +273,28 @@ PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ProblemError": {
         "title": "ProblemError",
-        "description": "One invalid field: where it is (`body.items.0.linkId`, `header.Idempotency-Key`), what is "
-        "wrong with it, and a machine-readable type.",
+        "description": "One invalid field: a stable machine-readable `code`, where it is (`body.items.0.linkId`, "
+        "`answers.<linkId>`, `header.Idempotency-Key`, `query.status`, `path.version`), and what is wrong in Danish "
+        "(`messageDa`, to show the citizen or staff member at the field) and in English (`messageEn`).",
         "type": "object",
         "properties": {
+            "code": {
+                "type": "string",
+                "title": "Code",
+                "enum": [code.value for code in ERROR_CODES],
+                "description": "What is wrong:\n"
+                + "\n".join(f"- `{code.value}`: {meaning}" for code, (meaning, _) in ERROR_CODES.items()),
+            },
             "location": {"type": "string", "title": "Location"},
-            "message": {"type": "string", "title": "Message"},
-            "type": {"type": "string", "title": "Type"},
+            "messageDa": {
+                "type": "string",
+                "title": "Message in Danish",
+                "description": "Danish, for the citizen or staff",
+            },
+            "messageEn": {"type": "string", "title": "Message in English", "description": "English"},
         },
-        "required": ["location", "message", "type"],
+        "required": ["code", "location", "messageDa", "messageEn"],
+        "additionalProperties": False,
     },
 }
 _ERRORS = {

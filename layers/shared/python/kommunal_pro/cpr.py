@@ -93,9 +93,8 @@ def redact(text: str) -> str:
 def _refuse_cpr(text: str) -> str:
     if CPR_IN_TEXT.search(text):
         # The message never repeats the text: it holds the number.
-        raise PydanticCustomError(
-            "cpr_in_text", "Fjern CPR-nummeret fra feltet (the field must not contain a CPR number)"
-        )
+        # The Danish text is the contains-cpr code's (kommunal_pro.errors).
+        raise PydanticCustomError("cpr_in_text", "the field must not contain a CPR number")
     return text
 
 

@@ -2,10 +2,196 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 RETRY_AFTER_SECONDS = 1  # what a 503 asks a client to wait before it retries the same request
+
+
+class ErrorCode(StrEnum):
+    """What is wrong with one field of a request: the closed vocabulary of `errors[].code`."""
+
+    REQUIRED = "required"
+    BLANK = "blank"
+    WRONG_TYPE = "wrong-type"
+    NOT_A_WHOLE_NUMBER = "not-a-whole-number"
+    OUT_OF_RANGE = "out-of-range"
+    TOO_MANY_DECIMALS = "too-many-decimals"
+    TOO_LONG = "too-long"
+    TOO_SHORT = "too-short"
+    INVALID_FORMAT = "invalid-format"
+    UNKNOWN_OPTION = "unknown-option"
+    UNKNOWN_FIELD = "unknown-field"
+    UNKNOWN_ITEM = "unknown-item"
+    NOT_A_QUESTION = "not-a-question"
+    ONE_ANSWER_ONLY = "one-answer-only"
+    NOT_ENABLED = "not-enabled"
+    CONTAINS_CPR = "contains-cpr"
+    INVALID_VALUE = "invalid-value"
+    DUPLICATE = "duplicate"
+    UNKNOWN_REFERENCE = "unknown-reference"
+    INVALID_DEFINITION = "invalid-definition"
+    INVALID_FHIR = "invalid-fhir"
+    UNSUPPORTED_FHIR = "unsupported-fhir"
+    INVALID_SCHEDULE = "invalid-schedule"
+    KEY_REUSED = "key-reused"
+    INVALID_COMBINATION = "invalid-combination"
+
+
+# Per code: what it means (for the OpenAPI document) and the Danish text an entry gets when its producer
+# has nothing more precise to say.
+ERROR_CODES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.REQUIRED: ("A required field or question has no value", "Udfyld feltet"),
+    ErrorCode.BLANK: ("A text holds only spaces", "Skriv et svar"),
+    ErrorCode.WRONG_TYPE: ("The value has the wrong JSON type (text for a number, …)", "Værdien har en forkert type"),
+    ErrorCode.NOT_A_WHOLE_NUMBER: ("A whole number was expected", "Skriv et helt tal"),
+    ErrorCode.OUT_OF_RANGE: ("A number is below its minimum or above its maximum", "Tallet er uden for det tilladte"),
+    ErrorCode.TOO_MANY_DECIMALS: ("A number has more decimals than allowed", "Tallet har for mange decimaler"),
+    ErrorCode.TOO_LONG: ("A text or list is longer than allowed", "Teksten er for lang"),
+    ErrorCode.TOO_SHORT: ("A text or list is shorter than allowed", "Teksten er for kort"),
+    ErrorCode.INVALID_FORMAT: (
+        "The value does not have the expected format (a date, a pattern, an id)",
+        "Værdien har et forkert format",
+    ),
+    ErrorCode.UNKNOWN_OPTION: ("The value is not one of the allowed values", "Vælg en af svarmulighederne"),
+    ErrorCode.UNKNOWN_FIELD: ("The request has a field the route does not take", "Feltet kendes ikke"),
+    ErrorCode.UNKNOWN_ITEM: ("An answer names a linkId the questionnaire does not have", "Spørgsmålet findes ikke"),
+    ErrorCode.NOT_A_QUESTION: ("An answer is given to a group or display item", "Her kan du ikke svare"),
+    ErrorCode.ONE_ANSWER_ONLY: ("Several answers to a question that takes one", "Giv kun ét svar"),
+    ErrorCode.NOT_ENABLED: (
+        "An answer to a question that is not shown (enableWhen) with the other answers",
+        "Spørgsmålet vises ikke med dine andre svar, så det kan ikke besvares",
+    ),
+    ErrorCode.CONTAINS_CPR: ("A free-text field contains a CPR number", "Fjern CPR-nummeret fra feltet"),
+    ErrorCode.INVALID_VALUE: ("The value breaks a rule of its field", "Værdien er ugyldig"),
+    ErrorCode.DUPLICATE: ("An id, linkId or code is used more than once", "Værdien er brugt mere end én gang"),
+    ErrorCode.UNKNOWN_REFERENCE: (
+        "A reference to an item, scale or option that does not exist",
+        "Henvisningen peger på noget, der ikke findes i spørgeskemaet",
+    ),
+    ErrorCode.INVALID_DEFINITION: (
+        "A questionnaire definition breaks a rule (structure, enableWhen, scales, flag rules)",
+        "Spørgeskemaet er ikke gyldigt her",
+    ),
+    ErrorCode.INVALID_FHIR: ("The FHIR resource is not a valid R4 Questionnaire", "FHIR-ressourcen er ikke gyldig"),
+    ErrorCode.UNSUPPORTED_FHIR: (
+        "The FHIR Questionnaire uses something that cannot be imported",
+        "Dette kan ikke importeres fra FHIR",
+    ),
+    ErrorCode.INVALID_SCHEDULE: ("The schedule makes no tasks or too many", "Planen er ikke gyldig"),
+    ErrorCode.KEY_REUSED: (
+        "The Idempotency-Key was used before with a different request",
+        "Nøglen er brugt til en anden besvarelse; send en ny",
+    ),
+    ErrorCode.INVALID_COMBINATION: ("Parameters that must be given one at a time", "Angiv præcis én af værdierne"),
+}
+
+
+def error(code: ErrorCode, location: str, message_en: str, message_da: str | None = None) -> dict[str, str]:
+    """One entry of a problem's `errors[]`; every producer builds its entries here."""
+    return {
+        "code": code.value,
+        "location": location,
+        "messageDa": message_da or ERROR_CODES[code][1],
+        "messageEn": message_en,
+    }
+
+
+# pydantic's error types, by code; any other `*_type` or `*_parsing` type is wrong-type, the rest invalid-value.
+_PYDANTIC_CODES: dict[str, ErrorCode] = {
+    "missing": ErrorCode.REQUIRED,
+    "greater_than": ErrorCode.OUT_OF_RANGE,
+    "greater_than_equal": ErrorCode.OUT_OF_RANGE,
+    "less_than": ErrorCode.OUT_OF_RANGE,
+    "less_than_equal": ErrorCode.OUT_OF_RANGE,
+    "multiple_of": ErrorCode.INVALID_VALUE,
+    "string_too_long": ErrorCode.TOO_LONG,
+    "too_long": ErrorCode.TOO_LONG,
+    "string_too_short": ErrorCode.TOO_SHORT,
+    "too_short": ErrorCode.TOO_SHORT,
+    "literal_error": ErrorCode.UNKNOWN_OPTION,
+    "enum": ErrorCode.UNKNOWN_OPTION,
+    "int_from_float": ErrorCode.NOT_A_WHOLE_NUMBER,
+    "decimal_max_places": ErrorCode.TOO_MANY_DECIMALS,
+    "string_pattern_mismatch": ErrorCode.INVALID_FORMAT,
+    "date_parsing": ErrorCode.INVALID_FORMAT,
+    "date_from_datetime_parsing": ErrorCode.INVALID_FORMAT,
+    "datetime_parsing": ErrorCode.INVALID_FORMAT,
+    "datetime_from_date_parsing": ErrorCode.INVALID_FORMAT,
+    "time_parsing": ErrorCode.INVALID_FORMAT,
+    "timezone_aware": ErrorCode.INVALID_FORMAT,
+    "uuid_parsing": ErrorCode.INVALID_FORMAT,
+    "url_parsing": ErrorCode.INVALID_FORMAT,
+    "extra_forbidden": ErrorCode.UNKNOWN_FIELD,
+    "cpr_in_text": ErrorCode.CONTAINS_CPR,
+    "value_error": ErrorCode.INVALID_VALUE,
+}
+
+_BILINGUAL = re.compile(r"(.+?) \((.+)\)")
+# What a wrong-type value should have been, by the first word of pydantic's type (bool_parsing, int_type, …).
+_TYPES_DA = {
+    "bool": "Angiv true eller false",
+    "int": "Skriv et helt tal",
+    "float": "Skriv et tal",
+    "decimal": "Skriv et tal",
+    "string": "Skriv en tekst",
+    "list": "Angiv en liste",
+    "dict": "Angiv et JSON-objekt",
+    "model": "Angiv et JSON-objekt",
+}
+
+
+def pydantic_error(detail: Mapping[str, Any], location: str, prefix: str = "") -> dict[str, str]:
+    """An entry for one of pydantic's errors: its code, a Danish text with the limit it names, pydantic's English."""
+    kind = str(detail.get("type", ""))
+    code = _PYDANTIC_CODES.get(kind)
+    if code is None:
+        code = ErrorCode.WRONG_TYPE if kind.endswith(("_type", "_parsing")) else ErrorCode.INVALID_VALUE
+    english = str(detail.get("msg") or "invalid")
+    ctx = detail.get("ctx") or {}
+    wanted = _TYPES_DA.get(kind.split("_")[0]) if code is ErrorCode.WRONG_TYPE else None
+    danish = wanted or _pydantic_danish(kind, ctx)
+    # Our own validators raise ValueError("Danish (English)"), as a problem's detail reads.
+    if bilingual := _BILINGUAL.fullmatch(str(ctx.get("error", ""))) if kind == "value_error" else None:
+        danish, english = bilingual.groups()
+    return error(code, location, prefix + english, prefix + (danish or ERROR_CODES[code][1]))
+
+
+def _pydantic_danish(kind: str, ctx: Mapping[str, Any]) -> str | None:
+    def number(key: str) -> str:
+        value = ctx[key]
+        return danish_number(value) if isinstance(value, int | float) else str(value).replace(" or ", " eller ")
+
+    # The texts say what to do with the value, with the limit pydantic names, when it names one.
+    bounds = {
+        "greater_than": ("gt", "Tallet skal være større end {}"),
+        "greater_than_equal": ("ge", "Tallet skal være mindst {}"),
+        "less_than": ("lt", "Tallet skal være mindre end {}"),
+        "less_than_equal": ("le", "Tallet må højst være {}"),
+        "string_too_long": ("max_length", "Skriv højst {} tegn"),
+        "string_too_short": ("min_length", "Skriv mindst {} tegn"),
+        "too_long": ("max_length", "Højst {} elementer"),
+        "too_short": ("min_length", "Mindst {} elementer"),
+        "decimal_max_places": ("decimal_places", "Skriv højst {} decimaler"),
+        "literal_error": ("expected", "Vælg en af de tilladte værdier: {}"),
+        "enum": ("expected", "Vælg en af de tilladte værdier: {}"),
+    }
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return ERROR_CODES[ErrorCode.REQUIRED][1]
+    if kind in bounds and bounds[kind][0] in ctx:
+        key, text = bounds[kind]
+        return text.format(number(key))
+    return None
+
+
+def danish_number(value: float) -> str:
+    """A number as Danish texts write it: a decimal comma and thousands with a dot (1.000; 0,5)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:g}".replace(".", ",")
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from kommunal_pro.clock import local_date, shift_local
-from kommunal_pro.errors import InvalidInput, Problem
+from kommunal_pro.errors import ErrorCode, InvalidInput, Problem, error
 from kommunal_pro.models import ApiModel
 
 MAX_OCCURRENCES = 100
@@ -117,18 +117,18 @@ def _recurring_windows(schedule: RecurringSchedule) -> list[tuple[datetime, date
             break
         opens.append(opens_at)
     if not opens:
-        raise _invalid_schedule("'until' er før første opgave (until is before the first task opens)")
+        raise invalid_schedule("'until' er før første opgave", "until is before the first task opens")
     if len(opens) > MAX_OCCURRENCES:
-        raise _invalid_schedule(
-            f"Planen giver mere end {MAX_OCCURRENCES} opgaver (the schedule makes more than {MAX_OCCURRENCES} tasks)"
+        raise invalid_schedule(
+            f"Planen giver mere end {MAX_OCCURRENCES} opgaver", f"the schedule makes more than {MAX_OCCURRENCES} tasks"
         )
     window = timedelta(hours=schedule.answer_window_hours)
     nexts: list[datetime | None] = [*opens[1:], None]
     return [(o, o + window if n is None else min(o + window, n)) for o, n in zip(opens, nexts, strict=True)]
 
 
-def _invalid_schedule(message: str) -> Problem:
-    return InvalidInput(message, [{"location": "body.schedule", "message": message, "type": "schedule"}])
+def invalid_schedule(danish: str, english: str) -> Problem:
+    return InvalidInput(f"{danish} ({english})", [error(ErrorCode.INVALID_SCHEDULE, "body.schedule", english, danish)])
 
 
 def reschedule_appointment(schedule: AppointmentSchedule, new_appointment_at: datetime) -> AppointmentSchedule:

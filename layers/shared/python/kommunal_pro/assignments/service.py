@@ -23,13 +23,14 @@ from kommunal_pro.assignments.schedule import (
     TaskState,
     expand,
     expires_at,
+    invalid_schedule,
     reschedule_appointment,
 )
 from kommunal_pro.audit import Access, AuditLog, default_audit_log
 from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kommunal_pro.errors import Conflict, Forbidden, NotFound
 from kommunal_pro.organisations.models import MunicipalitySettings, ReminderChannel
 from kommunal_pro.organisations.service import MunicipalityService
 from kommunal_pro.organisations.service import default_service as default_municipality_service
@@ -117,10 +118,9 @@ class AssignmentService:
             )
         occurrences = expand(request.schedule)
         if len(occurrences) > MAX_TASKS_PER_ASSIGNMENT:
-            message = (
-                f"Højst {MAX_TASKS_PER_ASSIGNMENT} opgaver pr. tildeling (at most {MAX_TASKS_PER_ASSIGNMENT} tasks)"
+            raise invalid_schedule(
+                f"Højst {MAX_TASKS_PER_ASSIGNMENT} opgaver pr. tildeling", f"at most {MAX_TASKS_PER_ASSIGNMENT} tasks"
             )
-            raise InvalidInput(message, [{"location": "body.schedule", "message": message, "type": "schedule"}])
         return version, occurrences
 
     def of_citizen(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:

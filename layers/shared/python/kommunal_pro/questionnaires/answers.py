@@ -14,10 +14,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from kommunal_pro.errors import InvalidInput
+from kommunal_pro.errors import ErrorCode, InvalidInput, danish_number, error
 from kommunal_pro.questionnaires.model import Answers, EnableWhen, Item, ItemType, Operator, QuestionnaireDefinition
 
 Problem = dict[str, str]
+# What is wrong with one value: its code, the English and the Danish text.
+Fault = tuple[ErrorCode, str, str]
 _COMPARE: dict[Operator, Callable[[Any, Any], bool]] = {
     Operator.EQUALS: operator.eq,
     Operator.NOT_EQUALS: operator.ne,
@@ -47,16 +49,29 @@ def validate_submission(definition: QuestionnaireDefinition, answers: Answers) -
         for link_id in answers:
             if link_id not in shown:
                 problems.append(
-                    _problem(link_id, "this question is not shown with the other answers, so it cannot be answered")
+                    _problem(
+                        link_id,
+                        ErrorCode.NOT_ENABLED,
+                        "this question is not shown with the other answers, so it cannot be answered",
+                    )
                 )
         for link_id in sorted(shown):
             item = by_id[link_id]
             if not item.required:
                 continue
             if item.is_question and not answers.get(link_id):
-                problems.append(_problem(link_id, "this question must be answered", "required"))
+                problems.append(
+                    _problem(link_id, ErrorCode.REQUIRED, "this question must be answered", "Spørgsmålet skal besvares")
+                )
             elif item.type is ItemType.GROUP and not any(answers.get(i.link_id) for i in _descendants(item)):
-                problems.append(_problem(link_id, "at least one question in this group must be answered", "required"))
+                problems.append(
+                    _problem(
+                        link_id,
+                        ErrorCode.REQUIRED,
+                        "at least one question in this group must be answered",
+                        "Besvar mindst ét af spørgsmålene i gruppen",
+                    )
+                )
     _raise(problems)
 
 
@@ -109,56 +124,81 @@ def _shape_problems(definition: QuestionnaireDefinition, answers: Answers) -> It
     for link_id, values in answers.items():
         item = by_id.get(link_id)
         if item is None:
-            yield _problem(link_id, "no question with this linkId in the questionnaire")
+            yield _problem(link_id, ErrorCode.UNKNOWN_ITEM, "no question with this linkId in the questionnaire")
         elif not item.is_question:
-            yield _problem(link_id, f"a {item.type} item takes no answer")
+            yield _problem(link_id, ErrorCode.NOT_A_QUESTION, f"a {item.type} item takes no answer")
         elif len(values) > 1 and not item.repeats:
-            yield _problem(link_id, "this question takes one answer")
+            yield _problem(link_id, ErrorCode.ONE_ANSWER_ONLY, "this question takes one answer", "Giv kun ét svar")
         else:
             for value in values:
-                if message := _value_problem(item, value):
-                    yield _problem(link_id, message)
+                if fault := _value_problem(item, value):
+                    yield _problem(link_id, *fault)
 
 
-def _value_problem(item: Item, value: Any) -> str | None:
+def _value_problem(item: Item, value: Any) -> Fault | None:
     kind = item.type
     if kind is ItemType.BOOLEAN:
-        return None if isinstance(value, bool) else "expected true or false"
+        return (
+            None if isinstance(value, bool) else (ErrorCode.WRONG_TYPE, "expected true or false", "Svar ja eller nej")
+        )
     if kind in (ItemType.INTEGER, ItemType.DECIMAL):
         return _number_problem(item, value)
     if kind is ItemType.CHOICE:
         if isinstance(value, str) and item.option(value):
             return None
-        return f"expected one of the option codes {', '.join(o.code for o in item.options)}"
+        codes = ", ".join(o.code for o in item.options)
+        return (
+            ErrorCode.UNKNOWN_OPTION,
+            f"expected one of the option codes {codes}",
+            f"Vælg en af svarmulighederne ({codes})",
+        )
     if not isinstance(value, str):
-        return "expected text"
+        return ErrorCode.WRONG_TYPE, "expected text", "Skriv dit svar som tekst"
     if kind in _PARSE:
         try:
             _PARSE[kind](value)
         except ValueError:
-            return f"expected an ISO 8601 {kind}"
+            return ErrorCode.INVALID_FORMAT, f"expected an ISO 8601 {kind}", _FORMATS_DA[kind]
         return None
     if item.max_length is not None and len(value) > item.max_length:
-        return f"at most {item.max_length} characters"
-    return None if value.strip() else "an answer cannot be blank"
+        return (
+            ErrorCode.TOO_LONG,
+            f"at most {item.max_length} characters",
+            f"Skriv højst {danish_number(item.max_length)} tegn",
+        )
+    return None if value.strip() else (ErrorCode.BLANK, "an answer cannot be blank", "Skriv et svar")
 
 
-def _number_problem(item: Item, value: Any) -> str | None:
+_FORMATS_DA = {
+    ItemType.DATE: "Skriv en dato som ÅÅÅÅ-MM-DD",
+    ItemType.DATETIME: "Skriv dato og klokkeslæt som ÅÅÅÅ-MM-DDTtt:mm",
+    ItemType.TIME: "Skriv et klokkeslæt som tt:mm",
+}
+
+
+def _number_problem(item: Item, value: Any) -> Fault | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "expected a number"
+        return ErrorCode.WRONG_TYPE, "expected a number", "Skriv et tal"
     if item.type is ItemType.INTEGER and not float(value).is_integer():
-        return "expected a whole number"
+        return ErrorCode.NOT_A_WHOLE_NUMBER, "expected a whole number", "Skriv et helt tal"
     if item.min_value is not None and value < item.min_value:
-        return f"must be at least {item.min_value:g}"
+        low = item.min_value
+        return ErrorCode.OUT_OF_RANGE, f"must be at least {low:g}", f"Tallet skal være mindst {danish_number(low)}"
     if item.max_value is not None and value > item.max_value:
-        return f"must be at most {item.max_value:g}"
-    if item.max_decimal_places is not None and -Decimal(str(value)).as_tuple().exponent > item.max_decimal_places:  # type: ignore[operator]
-        return f"at most {item.max_decimal_places} decimals"
+        high = item.max_value
+        return ErrorCode.OUT_OF_RANGE, f"must be at most {high:g}", f"Tallet må højst være {danish_number(high)}"
+    places = item.max_decimal_places
+    if places is not None and -Decimal(str(value)).as_tuple().exponent > places:  # type: ignore[operator]
+        return (
+            ErrorCode.TOO_MANY_DECIMALS,
+            f"at most {places} decimal{'' if places == 1 else 's'}",
+            f"Skriv højst {places} decimal{'' if places == 1 else 'er'}",
+        )
     return None
 
 
-def _problem(link_id: str, message: str, kind: str = "answer") -> Problem:
-    return {"location": f"answers.{link_id}", "message": message, "type": kind}
+def _problem(link_id: str, code: ErrorCode, message_en: str, message_da: str | None = None) -> Problem:
+    return error(code, f"answers.{link_id}", message_en, message_da)
 
 
 def _raise(problems: list[Problem]) -> None:

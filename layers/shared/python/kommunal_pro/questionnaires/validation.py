@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
-from kommunal_pro.errors import InvalidInput
+from kommunal_pro.errors import ErrorCode, InvalidInput, danish_number, error
 from kommunal_pro.questionnaires.model import (
     NUMERIC_TYPES,
     EnableWhen,
@@ -48,7 +48,12 @@ def definition_problems(definition: QuestionnaireDefinition) -> Iterator[Problem
     items = definition.all_items()
     for link_id, count in Counter(item.link_id for item in items).items():
         if count > 1:
-            yield _problem(f"item {link_id}", f"linkId '{link_id}' is used by {count} items; linkIds must be unique")
+            yield _problem(
+                f"item {link_id}",
+                f"linkId '{link_id}' is used by {count} items; linkIds must be unique",
+                ErrorCode.DUPLICATE,
+                f"linkId '{link_id}' bruges af {count} elementer; et linkId skal være entydigt",
+            )
     by_id = {item.link_id: item for item in items}
     for item in items:
         yield from _item_problems(item, by_id)
@@ -60,35 +65,81 @@ def definition_problems(definition: QuestionnaireDefinition) -> Iterator[Problem
     scale_ids = {scale.id for scale in definition.scales}
     for index, feedback in enumerate(definition.feedback):
         if feedback.scale not in scale_ids:
-            yield _problem(f"feedback {index}", f"refers to unknown scale '{feedback.scale}'")
+            yield _problem(
+                f"feedback {index}", f"refers to unknown scale '{feedback.scale}'", ErrorCode.UNKNOWN_REFERENCE
+            )
 
 
 def _item_problems(item: Item, by_id: dict[str, Item]) -> Iterator[Problem]:
     where = f"item {item.link_id}"
     if item.type is ItemType.GROUP and not item.items:
-        yield _problem(where, "a group must contain items")
+        yield _problem(
+            where, "a group must contain items", ErrorCode.INVALID_DEFINITION, "En gruppe skal indeholde spørgsmål"
+        )
     if item.type is ItemType.DISPLAY and item.items:
-        yield _problem(where, "a display item cannot contain items")
+        yield _problem(
+            where,
+            "a display item cannot contain items",
+            ErrorCode.INVALID_DEFINITION,
+            "En visningstekst kan ikke indeholde spørgsmål",
+        )
     if item.type is not ItemType.GROUP and item.text is None:
-        yield _problem(where, "a question or display item needs a Danish text")
+        yield _problem(
+            where,
+            "a question or display item needs a Danish text",
+            ErrorCode.INVALID_DEFINITION,
+            "Skriv en dansk tekst",
+        )
     if item.type is ItemType.CHOICE:
         if not item.options:
-            yield _problem(where, "a choice item needs answer options")
+            yield _problem(
+                where, "a choice item needs answer options", ErrorCode.INVALID_DEFINITION, "Tilføj svarmuligheder"
+            )
         for code, count in Counter(option.code for option in item.options).items():
             if count > 1:
-                yield _problem(where, f"answer option code '{code}' appears {count} times")
+                yield _problem(
+                    where,
+                    f"answer option code '{code}' appears {count} times",
+                    ErrorCode.DUPLICATE,
+                    f"Svarmuligheden '{code}' findes {count} gange",
+                )
     elif item.options:
         yield _problem(where, f"only choice items have answer options, not {item.type}")
     if item.max_length is not None and item.type not in (ItemType.STRING, ItemType.TEXT):
-        yield _problem(where, "maxLength applies only to string and text items")
+        yield _problem(
+            where,
+            "maxLength applies only to string and text items",
+            ErrorCode.INVALID_DEFINITION,
+            "maxLength gælder kun for tekstspørgsmål",
+        )
     if (item.min_value is not None or item.max_value is not None) and item.type not in NUMERIC_TYPES:
-        yield _problem(where, "minValue/maxValue apply only to integer and decimal items")
+        yield _problem(
+            where,
+            "minValue/maxValue apply only to integer and decimal items",
+            ErrorCode.INVALID_DEFINITION,
+            "minValue og maxValue gælder kun for talspørgsmål",
+        )
     if item.min_value is not None and item.max_value is not None and item.min_value > item.max_value:
-        yield _problem(where, f"minValue {item.min_value} is greater than maxValue {item.max_value}")
+        yield _problem(
+            where,
+            f"minValue {item.min_value} is greater than maxValue {item.max_value}",
+            ErrorCode.INVALID_DEFINITION,
+            f"minValue {danish_number(item.min_value)} er større end maxValue {danish_number(item.max_value)}",
+        )
     if item.type is ItemType.DISPLAY and item.required:
-        yield _problem(where, "a display item has no answer, so it cannot be required")
+        yield _problem(
+            where,
+            "a display item has no answer, so it cannot be required",
+            ErrorCode.INVALID_DEFINITION,
+            "En visningstekst har intet svar og kan ikke være påkrævet",
+        )
     if len(item.enable_when) > 1 and not item.enable_behavior:
-        yield _problem(where, "several enableWhen conditions need enableBehavior 'all' or 'any'")
+        yield _problem(
+            where,
+            "several enableWhen conditions need enableBehavior 'all' or 'any'",
+            ErrorCode.INVALID_DEFINITION,
+            "Flere enableWhen-betingelser kræver enableBehavior 'all' eller 'any'",
+        )
     for condition in item.enable_when:
         yield from _condition_problems(where, condition, by_id)
 
@@ -97,7 +148,9 @@ def _condition_problems(where: str, condition: EnableWhen, by_id: dict[str, Item
     target = by_id.get(condition.question)
     if target is None:
         yield _problem(
-            where, f"enableWhen refers to '{condition.question}', which is not an item of this questionnaire"
+            where,
+            f"enableWhen refers to '{condition.question}', which is not an item of this questionnaire",
+            ErrorCode.UNKNOWN_REFERENCE,
         )
         return
     if not target.is_question:
@@ -106,7 +159,12 @@ def _condition_problems(where: str, condition: EnableWhen, by_id: dict[str, Item
     answer, operator = condition.answer, condition.operator
     if operator is Operator.EXISTS:
         if not isinstance(answer, bool):
-            yield _problem(where, "enableWhen 'exists' takes true or false")
+            yield _problem(
+                where,
+                "enableWhen 'exists' takes true or false",
+                ErrorCode.INVALID_DEFINITION,
+                "enableWhen 'exists' tager true eller false",
+            )
         return
     if operator not in (Operator.EQUALS, Operator.NOT_EQUALS) and target.type not in ORDERED_TYPES:
         yield _problem(
@@ -157,7 +215,13 @@ def _cycle_problems(roots: list[Item], by_id: dict[str, Item]) -> Iterator[Probl
         path = _find_cycle(start, depends)
         if path and frozenset(path) not in reported:
             reported.add(frozenset(path))
-            yield _problem(f"item {start}", "enableWhen conditions form a cycle: " + " → ".join([*path, path[0]]))
+            cycle = " → ".join([*path, path[0]])
+            yield _problem(
+                f"item {start}",
+                f"enableWhen conditions form a cycle: {cycle}",
+                ErrorCode.INVALID_DEFINITION,
+                f"enableWhen-betingelserne danner en løkke: {cycle}",
+            )
 
 
 def _find_cycle(start: str, depends: dict[str, set[str]]) -> list[str] | None:
@@ -175,13 +239,18 @@ def _find_cycle(start: str, depends: dict[str, set[str]]) -> list[str] | None:
 def _scale_problems(definition: QuestionnaireDefinition, by_id: dict[str, Item]) -> Iterator[Problem]:
     for scale_id, count in Counter(scale.id for scale in definition.scales).items():
         if count > 1:
-            yield _problem(f"scale {scale_id}", f"scale id '{scale_id}' is used {count} times")
+            yield _problem(
+                f"scale {scale_id}",
+                f"scale id '{scale_id}' is used {count} times",
+                ErrorCode.DUPLICATE,
+                f"Skalaen '{scale_id}' findes {count} gange",
+            )
     for scale in definition.scales:
         where = f"scale {scale.id}"
         for link_id in scale.items:
             item = by_id.get(link_id)
             if item is None:
-                yield _problem(where, f"refers to unknown item '{link_id}'")
+                yield _problem(where, f"refers to unknown item '{link_id}'", ErrorCode.UNKNOWN_REFERENCE)
             elif scale.method is ScaleMethod.VALUE_TABLE:
                 if item.type is not ItemType.CHOICE:
                     yield _problem(where, f"a value table needs choice items; '{link_id}' is {item.type}")
@@ -200,7 +269,11 @@ def _scale_problems(definition: QuestionnaireDefinition, by_id: dict[str, Item])
                     )
                 elif item is not None and item.type is ItemType.CHOICE:
                     for code in set(values) - {o.code for o in item.options}:
-                        yield _problem(where, f"the value table has a value for unknown option '{code}' of '{link_id}'")
+                        yield _problem(
+                            where,
+                            f"the value table has a value for unknown option '{code}' of '{link_id}'",
+                            ErrorCode.UNKNOWN_REFERENCE,
+                        )
 
 
 def _is_numeric(item: Item) -> bool:
@@ -214,7 +287,12 @@ def _flag_problems(
 ) -> Iterator[Problem]:
     for rule_id, count in Counter(rule.id for rule in definition.flag_rules).items():
         if count > 1:
-            yield _problem(f"flag rule {rule_id}", f"flag rule id '{rule_id}' is used {count} times")
+            yield _problem(
+                f"flag rule {rule_id}",
+                f"flag rule id '{rule_id}' is used {count} times",
+                ErrorCode.DUPLICATE,
+                f"Reglen '{rule_id}' findes {count} gange",
+            )
     scales = {scale.id: scale for scale in definition.scales}
     valid: list[FlagRule] = []
     for rule in definition.flag_rules:
@@ -243,7 +321,7 @@ def _rule_problems(
     if rule.scale is not None:
         scale = scales.get(rule.scale)
         if scale is None:
-            yield _problem(where, f"refers to unknown scale '{rule.scale}'")
+            yield _problem(where, f"refers to unknown scale '{rule.scale}'", ErrorCode.UNKNOWN_REFERENCE)
             return
         smallest, largest = scale_range(scale, definition)
         if (rule.min is not None and not smallest <= rule.min <= largest) or (
@@ -255,12 +333,16 @@ def _rule_problems(
         return
     item = by_id.get(rule.item or "")
     if item is None or not item.is_question:
-        yield _problem(where, f"refers to '{rule.item}', which is not a question of this questionnaire")
+        yield _problem(
+            where,
+            f"refers to '{rule.item}', which is not a question of this questionnaire",
+            ErrorCode.UNKNOWN_REFERENCE,
+        )
     elif rule.codes:
         if item.type is not ItemType.CHOICE:
             yield _problem(where, f"answer codes apply to choice items; '{item.link_id}' is {item.type}")
         for code in [c for c in rule.codes if item.option(c) is None]:
-            yield _problem(where, f"'{code}' is not an answer option of '{item.link_id}'")
+            yield _problem(where, f"'{code}' is not an answer option of '{item.link_id}'", ErrorCode.UNKNOWN_REFERENCE)
     elif item.type not in NUMERIC_TYPES:
         yield _problem(where, f"a min/max rule needs an integer or decimal item; '{item.link_id}' is {item.type}")
 
@@ -276,5 +358,7 @@ def _overlap(first: FlagRule, second: FlagRule) -> bool:
     return low1 <= high2 and low2 <= high1
 
 
-def _problem(location: str, message: str) -> Problem:
-    return {"location": location, "message": message, "type": "definition"}
+def _problem(
+    location: str, message_en: str, code: ErrorCode = ErrorCode.INVALID_DEFINITION, message_da: str | None = None
+) -> Problem:
+    return error(code, location, message_en, message_da)

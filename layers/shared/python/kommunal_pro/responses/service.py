@@ -14,7 +14,7 @@ from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import BadRequest, Conflict, InvalidInput, NotFound
+from kommunal_pro.errors import BadRequest, Conflict, ErrorCode, InvalidInput, NotFound, error
 from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
 from kommunal_pro.questionnaires.model import Answers
 from kommunal_pro.questionnaires.repository import QuestionnaireRepository
@@ -165,13 +165,7 @@ class CitizenResponseService:
         if stored_fingerprint != fingerprint:
             raise InvalidInput(
                 "Idempotency-Key er brugt til en anden besvarelse (the key was used for another submission)",
-                [
-                    {
-                        "location": "header.Idempotency-Key",
-                        "message": "reused with a different request",
-                        "type": "idempotency",
-                    }
-                ],
+                [error(ErrorCode.KEY_REUSED, "header.Idempotency-Key", "reused with a different request")],
             )
         return receipt
 

@@ -15,7 +15,7 @@ from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.repository import CitizenRepository
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.clock import utc_now
-from kommunal_pro.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kommunal_pro.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound, error
 from kommunal_pro.models import ApiModel
 from kommunal_pro.organisations.service import MunicipalityService
 from kommunal_pro.organisations.service import default_service as default_municipality_service
@@ -193,7 +193,14 @@ class ReviewService:
         if (query.citizen_id is None) == (query.staff is None):
             raise InvalidInput(
                 "Angiv enten citizenId eller staff (give exactly one of citizenId and staff)",
-                [{"location": "query", "message": "give exactly one of citizenId and staff", "type": "query"}],
+                [
+                    error(
+                        ErrorCode.INVALID_COMBINATION,
+                        "query",
+                        "give exactly one of citizenId and staff",
+                        "Angiv enten citizenId eller staff",
+                    )
+                ],
             )
         return self._audit.page(principal.tenant, query, cursor)
 

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from kommunal_pro.errors import InvalidInput
+from kommunal_pro.errors import ErrorCode, InvalidInput, error, pydantic_error
 from kommunal_pro.models import ApiModel
 from kommunal_pro.questionnaires.fhir.elements import FhirJson, compact, descendants
 from kommunal_pro.questionnaires.fhir.policy import (
@@ -34,7 +34,7 @@ from kommunal_pro.questionnaires.fhir.policy import (
     UNSUPPORTED_TYPES,
     VARIABLE,
 )
-from kommunal_pro.questionnaires.fhir.report import ImportNote, Severity, problem
+from kommunal_pro.questionnaires.fhir.report import ImportNote, Severity
 from kommunal_pro.questionnaires.fhir.validation import locate, strictly_validated
 from kommunal_pro.questionnaires.model import QUESTION_TYPES, ItemType, QuestionnaireDefinition
 
@@ -56,27 +56,29 @@ def import_questionnaire(resource: object, *, base_url: str = DEFAULT_BASE_URL) 
     """
     if not isinstance(resource, dict):
         message = f"expected a JSON object, got {type(resource).__name__}"
-        _refuse([problem("Questionnaire", message, "not-questionnaire")])
+        _refuse([error(ErrorCode.INVALID_FHIR, "Questionnaire", message)])
     if resource.get("resourceType") != "Questionnaire":
         message = f"resourceType is {resource.get('resourceType')!r}, not 'Questionnaire'"
-        _refuse([problem("Questionnaire", message, "not-questionnaire")])
+        _refuse([error(ErrorCode.INVALID_FHIR, "Questionnaire", message)])
     notes: list[ImportNote] = []
     problems: list[dict[str, str]] = []
     if not resource.get("item"):
-        problems.append(problem("Questionnaire", "has no items", "unsupported"))
+        problems.append(
+            error(ErrorCode.UNSUPPORTED_FHIR, "Questionnaire", "has no items", "Spørgeskemaet har ingen spørgsmål")
+        )
     normalised = strictly_validated(resource, notes, problems)
     if normalised is None:
         _refuse(problems)
     native = _Importer(normalised, notes, problems, f"{base_url}/Questionnaire/").definition()
     try:
         definition = QuestionnaireDefinition.model_validate(native)
-    except ValidationError as error:
+    except ValidationError as invalid:
         # Where the importer already refused something, the model's complaints there are its consequences.
         refused = {refusal["location"] for refusal in problems}
-        for detail in error.errors():
+        for detail in invalid.errors():
             where, path = locate(native, detail["loc"], "items")
             if where not in refused:
-                problems.append(problem(where, f"{path}: {detail['msg']}" if path else detail["msg"], "definition"))
+                problems.append(pydantic_error(detail, where, f"{path}: " if path else ""))
         _refuse(problems)
     if problems:
         _refuse(problems)
@@ -108,7 +110,7 @@ class _Importer:
         self.used_value_sets: set[str] = set()
 
     def refuse(self, where: str, message: str) -> None:
-        self.problems.append(problem(where, message, "unsupported"))
+        self.problems.append(error(ErrorCode.UNSUPPORTED_FHIR, where, message))
 
     def note(self, where: str, message: str, severity: Severity = "warning") -> None:
         note = ImportNote(severity=severity, location=where, message=message)

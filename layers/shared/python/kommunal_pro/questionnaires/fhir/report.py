@@ -15,7 +15,3 @@ class ImportNote(ApiModel):
     severity: Severity
     location: str
     message: str
-
-
-def problem(location: str, message: str, kind: str) -> dict[str, str]:
-    return {"location": location, "message": message, "type": kind}

@@ -11,9 +11,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kommunal_pro.errors import ErrorCode
+from kommunal_pro.errors import error as problem
 from kommunal_pro.questionnaires.fhir.elements import FhirJson, descendants
 from kommunal_pro.questionnaires.fhir.policy import HARMLESS_EXTENSIONS, VARIABLE
-from kommunal_pro.questionnaires.fhir.report import ImportNote, problem
+from kommunal_pro.questionnaires.fhir.report import ImportNote
 
 # A pydantic error location: keys and list indexes from the root.
 Loc = tuple[int | str, ...]
@@ -105,7 +107,7 @@ def _validation_problem(resource: FhirJson, error: dict[str, Any], where: str, p
         target = next((item for item in descendants(resource.get("item")) if item.get("linkId") == question), None)
         if target is not None:
             message += f"; the condition's question '{question}' is a {target.get('type')} item"
-    return problem(where, message, "fhir-validation")
+    return problem(ErrorCode.INVALID_FHIR, where, message)
 
 
 def _at(root: Any, path: Sequence[int | str]) -> Any:
