@@ -41,7 +41,7 @@ from kommunal_pro.errors import (
 )
 from kommunal_pro.json_body import body_size, check_json_body
 from kommunal_pro.observability import logger, metrics
-from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from kommunal_pro.storage.table import ConditionFailed, Contention
 
 if TYPE_CHECKING:
@@ -57,7 +57,15 @@ CHANGED_MEANWHILE = Conflict(
 BUSY = ServiceBusy("Systemet er optaget lige nu; prøv igen om et øjeblik (the service is busy; retry in a moment)")
 Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response[Any]]], Response[Any]]
 # The `cursor` query parameter of every paged list route.
-CursorQuery = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="The `nextCursor` of the page before; none for the first page"),
+]
+# A page's size: `limit: LimitQuery = DEFAULT_PAGE_SIZE` (outside 1..MAX_PAGE_SIZE is a 422).
+LimitQuery = Annotated[
+    int,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"),
+]
 
 
 # Headers a browser may send and read: the token, JSON, optimistic concurrency and idempotency.
