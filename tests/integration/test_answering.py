@@ -299,7 +299,7 @@ def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient,
     result = api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": True})
     assert result.status == 200 and result.body == {"remindersOptedOut": True}
     assert api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).body["remindersOptedOut"] is True
-    (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body
+    (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body["items"]
     assert all(t["plannedMessages"] == [] for t in assignment["tasks"])
     staff_member = api.call("PUT", "/v1/me/preferences", claims=NURSE, body={"remindersOptedOut": True})
     assert staff_member.status == 403 and staff_member.problem["detail"] == CITIZENS_ONLY

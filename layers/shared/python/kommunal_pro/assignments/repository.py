@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from kommunal_pro.assignments.models import Assignment, Task
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
+from kommunal_pro.storage.pages import query_page
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, key
 from kommunal_pro.storage.table import (
     from_item,
@@ -79,6 +80,14 @@ class AssignmentRepository:
 
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
         return from_items(Assignment, self._query_citizen(tenant, citizen_id, "ASSIGNMENT#"))
+
+    def assignments_page(
+        self, tenant: str, citizen_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Assignment], str | None]:
+        """The citizen's assignments in id order."""
+        partition = (PK, citizen_pk(tenant, citizen_id))
+        items, next_cursor = query_page(self._table, partition, limit, cursor, sort_prefix="ASSIGNMENT#")
+        return from_items(Assignment, items), next_cursor
 
     def assignment(self, tenant: str, citizen_id: str, assignment_id: str) -> Assignment | None:
         item = self._table.get_item(Key={PK: citizen_pk(tenant, citizen_id), SK: f"ASSIGNMENT#{assignment_id}"})

@@ -29,9 +29,7 @@ class MunicipalityRepository:
 
     def page(self, limit: int, cursor: str | None) -> Page[Municipality]:
         """The municipalities in code order."""
-        partition = (GSI1.partition_key, key(NATIONAL, RECORD))
-        condition = Key(partition[0]).eq(partition[1])
-        items, next_cursor = query_page(self._table, partition, limit, cursor, GSI1, KeyConditionExpression=condition)
+        items, next_cursor = query_page(self._table, (GSI1.partition_key, key(NATIONAL, RECORD)), limit, cursor, GSI1)
         return Page(items=from_items(Municipality, items), next_cursor=next_cursor)
 
     def add(self, municipality: Municipality) -> bool:

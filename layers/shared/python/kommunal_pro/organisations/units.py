@@ -87,15 +87,8 @@ class UnitRepository:
 
     def active_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[Unit], str | None]:
         partition = (GSI1.partition_key, key(tenant, "UNITS"))
-        items, next_cursor = query_page(
-            self._table,
-            partition,
-            limit,
-            cursor,
-            GSI1,
-            keep=lambda item: bool(item.get("active", True)),
-            KeyConditionExpression=Key(partition[0]).eq(partition[1]),
-        )
+        active = lambda item: bool(item.get("active", True))  # noqa: E731
+        items, next_cursor = query_page(self._table, partition, limit, cursor, GSI1, keep=active)
         return from_items(Unit, items), next_cursor
 
     def get(self, tenant: str, unit_id: str) -> Unit | None:

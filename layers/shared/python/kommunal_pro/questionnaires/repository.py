@@ -54,10 +54,7 @@ class QuestionnaireRepository:
         listings = []
         for tenant in tenants:
             partition = (GSI1.partition_key, key(tenant, "QUESTIONNAIRES"))
-            condition = Key(partition[0]).eq(partition[1])
-            if status is not None:
-                condition &= Key(GSI1.sort_key).begins_with(f"{status}#")
-            listings.append(Listing(partition, GSI1, {"KeyConditionExpression": condition}))
+            listings.append(Listing(partition, GSI1, f"{status}#" if status else None))
         needle = text.casefold() if text else None
 
         def matches(item: dict[str, Any]) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from boto3.dynamodb.conditions import Key
 from pydantic import Field
 
 from kommunal_pro.errors import BadRequest
@@ -43,16 +44,28 @@ class Page(ApiModel, Generic[ItemT]):
 
 @dataclass(frozen=True)
 class Listing:
-    """One Query of a list: the partition its key condition fixes (attribute, value), its index, and the rest
-    of the request (KeyConditionExpression, ScanIndexForward, ...)."""
+    """One Query of a list: the partition it reads (attribute, value), its index, the prefix its sort key
+    begins with (which a cursor's key must have too), and the rest of the request (ScanIndexForward, or a
+    KeyConditionExpression other than partition and prefix)."""
 
     partition: tuple[str, str]
     index: Index | None = None
+    sort_prefix: str | None = None
     query: dict[str, Any] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
-        return f"{self.index.name if self.index else 'table'}:{self.partition[0]}={self.partition[1]}"
+        scope = f"{self.index.name if self.index else 'table'}:{self.partition[0]}={self.partition[1]}"
+        return scope if self.sort_prefix is None else f"{scope}:{self.sort_key}^{self.sort_prefix}"
+
+    @property
+    def sort_key(self) -> str:
+        return SK if self.index is None else self.index.sort_key
+
+    @property
+    def key_condition(self) -> Any:
+        condition = Key(self.partition[0]).eq(self.partition[1])
+        return condition if self.sort_prefix is None else condition & Key(self.sort_key).begins_with(self.sort_prefix)
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -66,11 +79,12 @@ def query_page(
     cursor: str | None,
     index: Index | None = None,
     keep: Keep | None = None,
+    sort_prefix: str | None = None,
     **query: Any,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Up to `limit` items of a Query whose key condition fixes `partition` (attribute, value), from where
-    `cursor` left off, and the cursor of the page after (None after the last)."""
-    listing = Listing(partition, index, query)
+    """Up to `limit` items of a Query of `partition` (attribute, value), from where `cursor` left off, and the
+    cursor of the page after (None after the last)."""
+    listing = Listing(partition, index, sort_prefix, query)
     start = _decode(cursor, listing) if cursor else None
     items, last = _fill(table, listing, limit, start, keep)
     return items, _encode(last, listing.scope) if last else None
@@ -105,7 +119,7 @@ def _fill(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """The kept items of up to MAX_READS queries until `limit` are kept, and the key to go on from (None at
     the partition's end). A page that fills part-way through a read goes on from its last item."""
-    query = dict(listing.query)
+    query = {"KeyConditionExpression": listing.key_condition, **listing.query}
     if listing.index is not None:
         query["IndexName"] = listing.index.name
     items: list[dict[str, Any]] = []
@@ -155,6 +169,7 @@ def _decode(cursor: str, listing: Listing) -> dict[str, Any] | None:
         or set(key) != set(listing.attributes)
         or not all(isinstance(v, str) for v in key.values())
         or key[attribute] != value
+        or not key[listing.sort_key].startswith(listing.sort_prefix or "")
     ):
         raise _refused()
     return key
