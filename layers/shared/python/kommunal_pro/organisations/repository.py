@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
 from kommunal_pro.organisations.models import Municipality
 from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import GSI1, PK, SK, key

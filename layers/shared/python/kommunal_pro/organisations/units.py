@@ -87,8 +87,7 @@ class UnitRepository:
 
     def active_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[Unit], str | None]:
         partition = (GSI1.partition_key, key(tenant, "UNITS"))
-        active = lambda item: bool(item.get("active", True))  # noqa: E731
-        items, next_cursor = query_page(self._table, partition, limit, cursor, GSI1, keep=active)
+        items, next_cursor = query_page(self._table, partition, limit, cursor, GSI1, keep=_active)
         return from_items(Unit, items), next_cursor
 
     def get(self, tenant: str, unit_id: str) -> Unit | None:
@@ -118,6 +117,10 @@ class UnitRepository:
     def _query(self, index: Index, partition: str) -> list[dict[str, Any]]:
         condition = Key(index.partition_key).eq(partition)
         return query_all(self._table, IndexName=index.name, KeyConditionExpression=condition)
+
+
+def _active(item: dict[str, Any]) -> bool:
+    return bool(item.get("active", True))
 
 
 def _unit_item(unit: Unit) -> dict[str, Any]:
