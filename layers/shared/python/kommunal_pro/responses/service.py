@@ -60,7 +60,7 @@ class CitizenResponseService:
     ) -> Page[CitizenTask]:
         """My tasks with one of `statuses` now, municipality by municipality, each in a stable order."""
         now = utc_now()
-        records = {(r.municipality, r.id): r for r in self._citizens.own_records(principal)}
+        records = self._records(principal)
         tasks, next_cursor = self._assignments.tasks_page(
             list(records), lambda task: task.status_at(now) in statuses, limit, cursor
         )
@@ -136,7 +136,7 @@ class CitizenResponseService:
 
     def my_responses(self, principal: Principal, limit: int, cursor: str | None) -> Page[Receipt]:
         """My responses municipality by municipality; within one, by questionnaire and newest first."""
-        records = {(r.municipality, r.id): r for r in self._citizens.own_records(principal)}
+        records = self._records(principal)
         responses, next_cursor = self._responses.page_of_citizens(list(records), limit, cursor)
         receipts = []
         for response in responses:
@@ -145,6 +145,11 @@ class CitizenResponseService:
                 language = records[(response.municipality, response.citizen_id)].language
                 receipts.append(self._receipt(response, version, language))
         return Page(items=receipts, next_cursor=next_cursor)
+
+    def _records(self, principal: Principal) -> dict[tuple[str, str], StoredCitizen]:
+        """My records by (municipality, citizen id), in that order: the order my lists read them in."""
+        records = sorted(self._citizens.own_records(principal), key=lambda r: (r.municipality, r.id))
+        return {(r.municipality, r.id): r for r in records}
 
     def _headline(self, record: StoredCitizen, task: Task, scores: ScoreResult) -> HeadlineChange | None:
         """What a worklist row shows: the headline scale now and since the previous response."""
