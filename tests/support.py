@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from kommunal_pro.auth import Role
 from local.apigateway import LocalLambdaContext, proxy_event
@@ -92,6 +92,20 @@ class ApiClient:
         merged = dict(response.get("headers") or {})
         merged.update({k: ", ".join(v) for k, v in (response.get("multiValueHeaders") or {}).items()})
         return Result(response["statusCode"], merged, payload)
+
+    def every_page(self, path: str, *, claims: dict[str, Any], limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Every item of a paged list, following `nextCursor` `limit` items at a time; and how many pages."""
+        items: list[dict[str, Any]] = []
+        cursor, pages = None, 0
+        while pages == 0 or cursor is not None:
+            query = f"limit={limit}" + (f"&cursor={quote(cursor)}" if cursor else "")
+            result = self.call("GET", f"{path}{'&' if '?' in path else '?'}{query}", claims=claims)
+            assert result.status == 200, result.body
+            assert len(result.body["items"]) <= limit
+            items += result.body["items"]
+            cursor, pages = result.body["nextCursor"], pages + 1
+            assert pages <= 1000, "the cursor never ends"
+        return items, pages
 
 
 def table_snapshot(table: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime
 
 from kommunal_pro.api import (
     CursorQuery,
+    LimitQuery,
     create_app,
     created,
     current_principal,
@@ -27,7 +28,7 @@ from kommunal_pro.citizens.service import default_citizen_service
 from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.review.service import Worklist
 from kommunal_pro.review.service import default_service as review_service
-from kommunal_pro.storage.pages import Page
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, Page
 
 app = create_app()
 EMPLOYEES = requires(Role.EMPLOYEE, tenants=municipality_service)
@@ -69,9 +70,12 @@ def assign(citizen_id: ResourceId, request: Annotated[AssignmentRequest, Body()]
 
 
 @app.get("/v1/citizens/<citizen_id>/assignments", middlewares=[EMPLOYEES])
-def list_assignments(citizen_id: ResourceId) -> Response[list[AssignmentView]]:
-    """The citizen's assignments with their tasks and planned messages."""
-    return json_response(default_service().of_citizen(current_principal(app), citizen_id))
+def list_assignments(
+    citizen_id: ResourceId, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE
+) -> Response[Page[AssignmentView]]:
+    """The citizen's assignments with their tasks and planned messages, in a stable order (audited). Pages with
+    an opaque cursor."""
+    return json_response(default_service().of_citizen(current_principal(app), citizen_id, limit, cursor))
 
 
 @app.post("/v1/citizens/<citizen_id>/assignments/<assignment_id>/cancel", middlewares=[EMPLOYEES])

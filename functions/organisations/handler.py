@@ -5,14 +5,22 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from kommunal_pro.api import CursorQuery, create_app, current_principal, json_response, lambda_handler_for, requires
+from kommunal_pro.api import (
+    CursorQuery,
+    LimitQuery,
+    create_app,
+    current_principal,
+    json_response,
+    lambda_handler_for,
+    requires,
+)
 from kommunal_pro.auth import STAFF_ROLES, Role
 from kommunal_pro.concurrency import etag, expected_version
 from kommunal_pro.organisations.models import Municipality, MunicipalityPatch
 from kommunal_pro.organisations.service import default_service as municipality_service
-from kommunal_pro.organisations.units import MyUnits, UnitNode, default_unit_service
+from kommunal_pro.organisations.units import MyUnits, UnitSummary, default_unit_service
 from kommunal_pro.orgsync.sync import SyncReport, default_sync_runs
-from kommunal_pro.storage.pages import Page
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, Page
 from kommunal_pro.tenancy import Tenant
 
 app = create_app()
@@ -21,9 +29,12 @@ MUNICIPAL_READERS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, Role.EMPLOYEE, ten
 
 
 @app.get("/v1/municipalities", middlewares=[NATIONAL_ADMINS])
-def list_municipalities() -> Response[list[Municipality]]:
-    """Every municipality on the platform with its onboarding state and settings (national administrators)."""
-    return json_response(municipality_service().all())
+def list_municipalities(
+    cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE
+) -> Response[Page[Municipality]]:
+    """Every municipality on the platform with its onboarding state and settings (national administrators), in
+    code order. Pages with an opaque cursor."""
+    return json_response(municipality_service().page(limit, cursor))
 
 
 @app.get("/v1/municipalities/<code>", middlewares=[MUNICIPAL_READERS])
@@ -46,10 +57,13 @@ def update_municipality(
 
 
 @app.get("/v1/municipalities/<code>/units", middlewares=[MUNICIPAL_READERS])
-def list_units(code: Annotated[Tenant, Path()]) -> Response[list[UnitNode]]:
-    """The municipality's active units as a tree, from the organisation sync."""
+def list_units(
+    code: Annotated[Tenant, Path()], cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE
+) -> Response[Page[UnitSummary]]:
+    """The municipality's active units by id, from the organisation sync; `parentId` makes the tree (a unit whose
+    parent is not listed is a root). Pages with an opaque cursor."""
     municipality_service().get(current_principal(app), code)  # 403 for another municipality, 404 for an unknown one
-    return json_response(default_unit_service().tree(code))
+    return json_response(default_unit_service().active_units(code, limit, cursor))
 
 
 @app.get("/v1/org-sync/runs", middlewares=[NATIONAL_ADMINS])

@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from kommunal_pro.api import (
+    CursorQuery,
+    LimitQuery,
     create_app,
     created,
     current_principal,
@@ -23,6 +25,7 @@ from kommunal_pro.questionnaires.scoring import ScoreResult
 from kommunal_pro.questionnaires.service import default_service
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
 from kommunal_pro.questionnaires.views import PreviewScoreRequest, QuestionnaireSummary, QuestionnaireView
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, Page
 
 app = create_app()
 AUTHORS = requires(Role.NATIONAL_ADMIN, Role.ADMIN, tenants=municipality_service)
@@ -82,11 +85,13 @@ def import_questionnaire(
 def list_questionnaires(
     status: Annotated[Status | None, Query()] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response[list[QuestionnaireSummary]]:
-    """The questionnaires the caller can see (national and their own municipality's), optionally by status or
-    by text in the title."""
-    heads = default_service().search(current_principal(app), status, text)
-    return json_response([QuestionnaireSummary.of(h) for h in heads])
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Response[Page[QuestionnaireSummary]]:
+    """The questionnaires the caller can see, their own municipality's and then the national library's, each by
+    status and title; optionally by status or by text in the title. Pages with an opaque cursor."""
+    heads, next_cursor = default_service().search(current_principal(app), status, text, limit, cursor)
+    return json_response(Page(items=[QuestionnaireSummary.of(h) for h in heads], next_cursor=next_cursor))
 
 
 @app.get("/v1/questionnaires/<questionnaire_id>", middlewares=[READERS])

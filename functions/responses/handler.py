@@ -5,9 +5,11 @@ import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from kommunal_pro.api import (
+    CursorQuery,
+    LimitQuery,
     create_app,
     created,
     current_principal,
@@ -16,15 +18,17 @@ from kommunal_pro.api import (
     lambda_handler_for,
     requires,
 )
+from kommunal_pro.assignments.schedule import TaskStatus
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Preferences
 from kommunal_pro.citizens.service import default_citizen_service
 from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.responses.models import CitizenTask, CitizenTaskDetail, Draft, DraftRequest, Receipt, Submission
-from kommunal_pro.responses.service import default_service
+from kommunal_pro.responses.service import UNFINISHED, default_service
 from kommunal_pro.review.service import AccessLogEntry
 from kommunal_pro.review.service import default_service as review_service
 from kommunal_pro.review.views import ReviewRequest, StaffResponseView
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, Page
 
 app = create_app()
 CITIZENS = requires(Role.CITIZEN, tenants=municipality_service)
@@ -33,9 +37,18 @@ ResourceId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.get("/v1/me/tasks", middlewares=[CITIZENS])
-def my_tasks() -> Response[list[CitizenTask]]:
-    """Open and overdue tasks first (soonest due first), then coming, then done."""
-    return json_response(default_service().my_tasks(current_principal(app)))
+def my_tasks(
+    status: Annotated[
+        list[TaskStatus] | None,
+        Query(description="Give one or more times; by default the unfinished ones: overdue, open and scheduled"),
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Response[Page[CitizenTask]]:
+    """My tasks with the statuses asked for (by default what can be answered or is coming, not the finished ones),
+    municipality by municipality in a stable order; the app sorts them by due time. Pages with an opaque cursor."""
+    statuses = frozenset(status or UNFINISHED)
+    return json_response(default_service().my_tasks(current_principal(app), statuses, limit, cursor))
 
 
 @app.get("/v1/me/tasks/<task_id>", middlewares=[CITIZENS])
@@ -62,9 +75,10 @@ def submit(
 
 
 @app.get("/v1/me/responses", middlewares=[CITIZENS])
-def my_responses() -> Response[list[Receipt]]:
-    """My submitted responses, with the feedback I may see."""
-    return json_response(default_service().my_responses(current_principal(app)))
+def my_responses(cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Response[Page[Receipt]]:
+    """My submitted responses with the feedback I may see, by questionnaire and newest first within each. Pages
+    with an opaque cursor."""
+    return json_response(default_service().my_responses(current_principal(app), limit, cursor))
 
 
 @app.put("/v1/me/preferences", middlewares=[CITIZENS])
@@ -80,9 +94,12 @@ def my_access_log() -> Response[list[AccessLogEntry]]:
 
 
 @app.get("/v1/citizens/<citizen_id>/responses", middlewares=[EMPLOYEES])
-def citizen_responses(citizen_id: ResourceId) -> Response[list[StaffResponseView]]:
-    """The citizen's answers with scores, flags and change since the previous response (audited)."""
-    return json_response(review_service().citizen_responses(current_principal(app), citizen_id))
+def citizen_responses(
+    citizen_id: ResourceId, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE
+) -> Response[Page[StaffResponseView]]:
+    """The citizen's answers with scores, flags and change since the previous response, by questionnaire and
+    newest first within each (audited). Pages with an opaque cursor."""
+    return json_response(review_service().citizen_responses(current_principal(app), citizen_id, limit, cursor))
 
 
 @app.get("/v1/responses/<response_id>", middlewares=[EMPLOYEES])

@@ -131,8 +131,8 @@ def test_the_runner_serves_the_api_with_dev_tokens_and_stops_cleanly() -> None:
                 timeout=5,
             )
             assert (not_an_object.status_code, not_an_object.json()) == (400, NOT_A_JSON_OBJECT), body
-        listed = requests.get(f"{base}/v1/municipalities", headers=admin, timeout=5).json()
-        assert len(listed) == 98
+        listed = requests.get(f"{base}/v1/municipalities?limit=100", headers=admin, timeout=5).json()
+        assert len(listed["items"]) == 98 and listed["nextCursor"] is None
         changed = requests.patch(
             f"{base}/v1/municipalities/0751",
             headers=admin | {"If-Match": own.headers["ETag"]},
@@ -177,8 +177,8 @@ def test_a_second_start_against_the_same_dynamodb_does_not_duplicate_the_seed() 
             assert (enabled.status_code, enabled.json()["enabled"]) == (200, True), enabled.text
         with running_system(endpoint) as (base, process):
             listed = requests.get(
-                f"{base}/v1/municipalities", headers=auth_header(Role.NATIONAL_ADMIN), timeout=5
-            ).json()
+                f"{base}/v1/municipalities?limit=100", headers=auth_header(Role.NATIONAL_ADMIN), timeout=5
+            ).json()["items"]
             process.send_signal(signal.SIGINT)
             process.wait(timeout=20)
             output = process.stdout.read() if process.stdout else ""

@@ -92,13 +92,50 @@ def who5_task(api: ApiClient, seeded: Any) -> dict[str, Any]:
     return _assign(api, _register(api))
 
 
-def test_my_tasks_lists_open_before_scheduled(api: ApiClient, seeded: Any) -> None:
+def _statuses(api: ApiClient, query: str = "") -> dict[str, str]:
+    result = api.call("GET", f"/v1/me/tasks{query}", claims=HANNE)
+    assert result.status == 200 and result.body["nextCursor"] is None, result.body
+    return {t["id"]: t["status"] for t in result.body["items"]}
+
+
+def test_my_tasks_are_the_unfinished_ones_unless_i_ask_for_others(api: ApiClient, seeded: Any) -> None:
     citizen_id = _register(api)
     later = _assign(api, citizen_id, "phq-9", opens_in=timedelta(days=5))
     now = _assign(api, citizen_id, "who-5")
-    tasks = api.call("GET", "/v1/me/tasks", claims=HANNE).body
-    assert [(t["id"], t["status"]) for t in tasks] == [(now["id"], "open"), (later["id"], "scheduled")]
+    done = _assign(api, citizen_id, "who-5")
+    assert _submit(api, done["id"], LOW_WELLBEING).status == 201
+    long_ago = _assign(api, citizen_id, "gad-7", opens_in=-timedelta(days=400))
+
+    assert _statuses(api) == {now["id"]: "open", later["id"]: "scheduled"}
+    assert _statuses(api, "?status=completed&status=expired") == {done["id"]: "completed", long_ago["id"]: "expired"}
+    assert _statuses(api, "?status=open") == {now["id"]: "open"}
+    tasks = api.call("GET", "/v1/me/tasks?status=open", claims=HANNE).body["items"]
     assert tasks[0]["questionnaireTitle"].startswith("WHO-5")
+    unknown = api.call("GET", "/v1/me/tasks?status=done", claims=HANNE)
+    assert unknown.status == 422
+    assert [e["location"] for e in unknown.problem["errors"]] == ["query.status.0"]
+
+
+def test_my_tasks_and_responses_page_across_municipalities(api: ApiClient, seeded: Any) -> None:
+    change_municipality(api, "0101", {"enabled": True})
+    kbh_nurse = staff(Role.EMPLOYEE, "0101")
+    aarhus_id, copenhagen_id = _register(api), _register(api, claims=kbh_nurse)
+    tasks = [_assign(api, aarhus_id, q) for q in ("who-5", "phq-9", "gad-7", "who-5")]
+    tasks += [_assign(api, copenhagen_id, q, claims=kbh_nurse) for q in ("who-5", "gad-7")]
+    who5 = [tasks[n]["id"] for n in (0, 3, 4)]
+    for n, task_id in enumerate(who5):
+        assert _submit(api, task_id, LOW_WELLBEING, key=f"who5-attempt-{n:04d}").status == 201
+
+    expected = {"/v1/me/tasks?status=open&status=completed": len(tasks), "/v1/me/responses": len(who5)}
+    for path, count in expected.items():
+        whole = api.call("GET", f"{path}{'&' if '?' in path else '?'}limit=100", claims=HANNE).body
+        assert whole["nextCursor"] is None and len(whole["items"]) == count
+        for limit in (1, 2):
+            listed, pages = api.every_page(path, claims=HANNE, limit=limit)
+            assert listed == whole["items"] and pages >= count // limit
+    mine = api.call("GET", "/v1/me/tasks?status=open&status=completed&limit=100", claims=HANNE).body["items"]
+    assert {t["id"] for t in mine} == {t["id"] for t in tasks}
+    assert [t["municipality"] for t in mine] == ["0101"] * 2 + ["0751"] * 4  # a record at a time
 
 
 def test_a_citizen_registered_in_two_municipalities_sees_both(api: ApiClient, seeded: Any) -> None:
@@ -106,7 +143,7 @@ def test_a_citizen_registered_in_two_municipalities_sees_both(api: ApiClient, se
     kbh_nurse = staff(Role.EMPLOYEE, "0101")
     aarhus = _assign(api, _register(api))
     copenhagen = _assign(api, _register(api, claims=kbh_nurse), "gad-7", claims=kbh_nurse)
-    tasks = api.call("GET", "/v1/me/tasks", claims=HANNE).body
+    tasks = api.call("GET", "/v1/me/tasks", claims=HANNE).body["items"]
     assert {(t["id"], t["municipality"]) for t in tasks} == {(aarhus["id"], "0751"), (copenhagen["id"], "0101")}
 
 
@@ -153,7 +190,7 @@ def test_submitting_scores_completes_and_returns_the_receipt(api: ApiClient, who
     assert receipt["feedback"] and all(isinstance(text, str) for text in receipt["feedback"])
     task = api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body
     assert task["status"] == "completed" and task["draft"] is None
-    history = api.call("GET", "/v1/me/responses", claims=HANNE).body
+    history = api.call("GET", "/v1/me/responses", claims=HANNE).body["items"]
     assert [r["responseId"] for r in history] == [receipt["responseId"]]
 
 
@@ -175,7 +212,7 @@ def test_every_problem_of_a_bad_submission_is_reported_at_once_and_nothing_is_st
         ("required", "Spørgsmålet skal besvares", "this question must be answered")
     }
     assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
-    assert api.call("GET", "/v1/me/responses", claims=HANNE).body == []
+    assert api.call("GET", "/v1/me/responses", claims=HANNE).body["items"] == []
 
 
 def test_a_required_question_sent_empty_tells_the_citizen_in_danish_at_that_question(
@@ -204,7 +241,7 @@ def test_retrying_with_the_same_key_returns_the_same_receipt(api: ApiClient, who
     reused = _submit(api, who5_task["id"], {**LOW_WELLBEING, "who5-1": ["5"]})
     assert reused.status == 422
     assert [(e["location"], e["code"]) for e in reused.problem["errors"]] == [("header.Idempotency-Key", "key-reused")]
-    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
+    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body["items"]) == 1
 
 
 def test_a_missing_or_malformed_idempotency_key_is_400(api: ApiClient, who5_task: dict[str, Any]) -> None:
@@ -238,7 +275,7 @@ def test_two_concurrent_submissions_store_exactly_one_response(
     first = _service(seeded, SecondDeviceCommitsFirst(seeded))
     with pytest.raises(Conflict, match="already been answered"):
         first.submit(principal, who5_task["id"], Submission(answers=LOW_WELLBEING), "device-1-submission")
-    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body) == 1
+    assert len(api.call("GET", "/v1/me/responses", claims=HANNE).body["items"]) == 1
     task = api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body
     assert task["status"] == "completed"
 
@@ -264,7 +301,7 @@ def test_another_citizens_task_does_not_exist_for_me(api: ApiClient, who5_task: 
     submitted = _submit(api, who5_task["id"], LOW_WELLBEING, claims=other)
     for result in (read, draft, submitted):
         assert result.status == 404 and result.problem["detail"] == NO_SUCH_TASK
-    assert api.call("GET", "/v1/me/tasks", claims=other).body == []
+    assert api.call("GET", "/v1/me/tasks", claims=other).body["items"] == []
     assert api.call("GET", f"/v1/me/tasks/{who5_task['id']}", claims=HANNE).body["status"] == "open"
 
 
@@ -330,7 +367,7 @@ def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient,
     result = api.call("PUT", "/v1/me/preferences", claims=HANNE, body={"remindersOptedOut": True})
     assert result.status == 200 and result.body == {"remindersOptedOut": True}
     assert api.call("GET", f"/v1/citizens/{citizen_id}", claims=NURSE).body["remindersOptedOut"] is True
-    (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body
+    (assignment,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE).body["items"]
     assert all(t["plannedMessages"] == [] for t in assignment["tasks"])
     staff_member = api.call("PUT", "/v1/me/preferences", claims=NURSE, body={"remindersOptedOut": True})
     assert staff_member.status == 403 and staff_member.problem["detail"] == CITIZENS_ONLY

@@ -249,7 +249,7 @@ def test_a_sane_decimal_answer_still_goes_through_and_reads_back_exactly(clinic:
     )
 
     assert result.status == 201, result.body
-    (response,) = clinic.api.call("GET", f"/v1/citizens/{clinic.citizen_id}/responses", claims=NURSE).body
+    (response,) = clinic.api.call("GET", f"/v1/citizens/{clinic.citizen_id}/responses", claims=NURSE).body["items"]
     assert next(a for a in response["answers"] if a["linkId"] == "timer")["values"] == [7.5]
 
 
@@ -275,8 +275,8 @@ def test_a_stored_record_that_no_longer_validates_is_left_out_of_lists_not_a_500
 
     assert (worklist.status, history.status, mine.status) == (200, 200, 200)
     assert [r["responseId"] for r in worklist.body["items"]] == [good.body["responseId"]]
-    assert [r["id"] for r in history.body] == [good.body["responseId"]]
-    assert [r["responseId"] for r in mine.body] == [good.body["responseId"]]
+    assert [r["id"] for r in history.body["items"]] == [good.body["responseId"]]
+    assert [r["responseId"] for r in mine.body["items"]] == [good.body["responseId"]]
 
 
 @pytest.mark.parametrize(

@@ -170,8 +170,23 @@ class TestAssignments:
         opens = datetime.fromisoformat(first["opensAt"])
         assert datetime.fromisoformat(first["dueAt"]) - opens == timedelta(hours=72)
         assert datetime.fromisoformat(first["expiresAt"]) > datetime.fromisoformat(first["dueAt"])
-        listed = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body
+        listed = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body["items"]
         assert [a["id"] for a in listed] == [body["id"]] and len(listed[0]["tasks"]) == 8
+
+    def test_the_assignments_page_in_id_order_each_with_its_own_tasks(self, api: ApiClient, seeded: Any) -> None:
+        citizen = _register(api)
+        path = f"/v1/citizens/{citizen['id']}/assignments"
+        made = {}
+        for weeks in (2, 3, 4, 5, 6):
+            result = api.call("POST", path, claims=NURSE, body=_weekly_who5(weeks))
+            assert result.status == 201, result.body
+            made[result.body["id"]] = weeks
+
+        listed, pages = api.every_page(path, claims=NURSE, limit=2)
+
+        assert pages == 3
+        assert [a["id"] for a in listed] == sorted(made)
+        assert {a["id"]: len(a["tasks"]) for a in listed} == made
 
     def test_once_and_appointment_relative_schedules(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
@@ -221,7 +236,7 @@ class TestAssignments:
         assert not_published.problem["detail"] == (
             "Kun aktive spørgeskemaer kan tildeles; version 1 er draft (only active questionnaire versions can be assigned)"
         )
-        assert api.call("GET", path, claims=NURSE).body == []
+        assert api.call("GET", path, claims=NURSE).body["items"] == []
 
     def test_a_retired_questionnaire_cannot_be_assigned_anew(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
@@ -237,7 +252,7 @@ class TestAssignments:
             "Kun aktive spørgeskemaer kan tildeles; version 1 er retired "
             "(only active questionnaire versions can be assigned)"
         )
-        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body["items"] == []
 
     def test_a_cpr_number_in_the_course_is_422(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
@@ -252,7 +267,7 @@ class TestAssignments:
                 "messageEn": "the field must not contain a CPR number",
             }
         ]
-        assert api.call("GET", path, claims=NURSE).body == []
+        assert api.call("GET", path, claims=NURSE).body["items"] == []
 
     def test_schedules_that_make_no_sense_are_422(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
@@ -289,7 +304,7 @@ class TestAssignments:
             ("body.schedule.once.opensAt", "invalid-format"),
             ("body.schedule.once.dueAt", "invalid-format"),
         ]
-        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body == []
+        assert api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body["items"] == []
 
     def test_cancelling_stops_every_task_not_yet_answered(self, api: ApiClient, seeded: Any) -> None:
         citizen = _register(api)
@@ -316,7 +331,7 @@ class TestAssignments:
         listed = api.call("GET", path, claims=KBH_NURSE)
         for result in (assigned, listed):
             assert result.status == 404 and result.problem["detail"] == NO_SUCH_CITIZEN
-        assert api.call("GET", path, claims=NURSE).body == []
+        assert api.call("GET", path, claims=NURSE).body["items"] == []
 
 
 def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded: Any) -> None:
@@ -332,7 +347,7 @@ def test_moving_the_appointment_moves_the_unanswered_task(api: ApiClient, seeded
     assert datetime.fromisoformat(task["opensAt"]) == later - timedelta(days=7)
     assert datetime.fromisoformat(task["dueAt"]) == later - timedelta(hours=2)
     assert moved.body["schedule"]["appointmentAt"].startswith("2027-03-18T12:00")
-    stored = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body[0]["tasks"][0]
+    stored = api.call("GET", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE).body["items"][0]["tasks"][0]
     assert stored["dueAt"] == task["dueAt"]
     weekly = api.call("POST", f"/v1/citizens/{citizen['id']}/assignments", claims=NURSE, body=_weekly_who5(2))
     assert weekly.status == 201, weekly.body

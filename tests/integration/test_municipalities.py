@@ -32,19 +32,25 @@ def _enable(api: ApiClient, code: str) -> None:
 
 def test_seed_adds_98_municipalities_and_the_national_library_once(seeded: Any) -> None:
     repository = MunicipalityRepository(seeded)
-    assert len(repository.list_all()) == 98
+    page = repository.page(100, None)
+    assert (len(page.items), page.next_cursor) == (98, None)
     assert repository.get("national") is not None
-    regions = Counter(m.region for m in repository.list_all())
+    regions = Counter(m.region for m in page.items)
     assert regions == {"Hovedstaden": 29, "Sjælland": 17, "Midtjylland": 19, "Syddanmark": 22, "Nordjylland": 11}
     assert seed_municipalities(repository) == 0  # a second run adds nothing
 
 
 def test_national_admin_lists_every_municipality_in_code_order(api: ApiClient, seeded: Any) -> None:
-    result = api.call("GET", "/v1/municipalities", claims=NATIONAL_ADMIN)
-    assert result.status == 200
-    codes = [m["code"] for m in result.body]
-    assert len(codes) == 98 and codes == sorted(codes)
-    aarhus = next(m for m in result.body if m["code"] == AARHUS)
+    first = api.call("GET", "/v1/municipalities", claims=NATIONAL_ADMIN)
+    assert first.status == 200
+    assert len(first.body["items"]) == 50 and first.body["nextCursor"]  # the default page size
+
+    municipalities, pages = api.every_page("/v1/municipalities", claims=NATIONAL_ADMIN, limit=40)
+
+    codes = [m["code"] for m in municipalities]
+    assert pages == 3 and len(codes) == 98 and codes == sorted(set(codes))
+    assert codes[:50] == [m["code"] for m in first.body["items"]]
+    aarhus = next(m for m in municipalities if m["code"] == AARHUS)
     assert aarhus["enabled"] is True and aarhus["region"] == "Midtjylland"
     assert aarhus["settings"]["reminderChannels"] == ["email", "sms"]
 

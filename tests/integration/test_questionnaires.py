@@ -87,7 +87,7 @@ def test_an_admin_creates_a_draft_in_their_own_municipality(api: ApiClient, seed
 def test_only_admins_author(api: ApiClient, seeded: Any, role: Role) -> None:
     result = api.call("POST", "/v1/questionnaires", claims=staff(role, "0751"), body=SLEEP)
     assert result.status == 403 and result.problem["detail"] == AUTHORS_ONLY
-    assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
+    assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body["items"] == []
 
 
 def test_staff_see_their_own_and_the_national_library_but_not_other_municipalities(
@@ -95,7 +95,7 @@ def test_staff_see_their_own_and_the_national_library_but_not_other_municipaliti
 ) -> None:
     own = _create(api).body["id"]
     theirs = _create(api, claims=staff(Role.ADMIN, "0101")).body["id"]
-    listed = api.call("GET", "/v1/questionnaires", claims=AARHUS_NURSE).body
+    listed = api.call("GET", "/v1/questionnaires", claims=AARHUS_NURSE).body["items"]
     ids = {q["id"] for q in listed}
     assert own in ids and theirs not in ids
     assert {"who-5", "phq-9", "gad-7", "eq-5d-5l"} <= ids
@@ -107,19 +107,31 @@ def test_staff_see_their_own_and_the_national_library_but_not_other_municipaliti
         assert result.problem["detail"] == "Spørgeskemaet findes ikke (no such questionnaire)"
     copenhagen_view = api.call("GET", f"/v1/questionnaires/{theirs}", claims=staff(Role.ADMIN, "0101")).body
     assert copenhagen_view["status"] == "draft"
-    national_view = {q["id"] for q in api.call("GET", "/v1/questionnaires", claims=NATIONAL_ADMIN).body}
+    national_view = {q["id"] for q in api.call("GET", "/v1/questionnaires", claims=NATIONAL_ADMIN).body["items"]}
     assert own not in national_view and "who-5" in national_view
+
+
+def test_the_list_pages_through_the_own_library_and_then_the_national_one(api: ApiClient, seeded: Any) -> None:
+    own = [_create(api).body["id"] for _ in range(3)]
+    everything = api.call("GET", "/v1/questionnaires?limit=100", claims=AARHUS_NURSE).body
+    assert everything["nextCursor"] is None
+    expected = [q["id"] for q in everything["items"]]
+    assert expected[:3] == sorted(own) and len(expected) > 5  # own (by status, title, id), then national
+
+    for limit in (1, 2, 3):
+        listed, pages = api.every_page("/v1/questionnaires", claims=AARHUS_NURSE, limit=limit)
+        assert [q["id"] for q in listed] == expected
+        assert pages >= len(expected) // limit
 
 
 def test_list_filters_by_status_and_text(api: ApiClient, seeded: Any) -> None:
     _create(api)
     drafts = api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN)
-    assert [q["title"]["da"] for q in drafts.body] == ["Søvn og træthed"]
-    active = api.call("GET", "/v1/questionnaires?status=active", claims=AARHUS_ADMIN).body
+    assert [q["title"]["da"] for q in drafts.body["items"]] == ["Søvn og træthed"]
+    active = api.call("GET", "/v1/questionnaires?status=active", claims=AARHUS_ADMIN).body["items"]
     assert {q["id"] for q in active} == {"who-5", "phq-9", "gad-7", "eq-5d-5l"}
-    assert [q["id"] for q in api.call("GET", "/v1/questionnaires?text=SØVN", claims=AARHUS_ADMIN).body] == [
-        drafts.body[0]["id"]
-    ]
+    found, _ = api.every_page("/v1/questionnaires?text=SØVN", claims=AARHUS_ADMIN, limit=1)
+    assert [q["id"] for q in found] == [drafts.body["items"][0]["id"]]
     gone = api.call("GET", "/v1/questionnaires?status=gone", claims=AARHUS_ADMIN)
     assert gone.status == 422
     assert gone.problem["errors"] == [
@@ -229,7 +241,7 @@ class TestLifecycle:
                 "messageEn": "linkId 'soevn' is used by 2 items; linkIds must be unique",
             }
         ]
-        assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
+        assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body["items"] == []
 
     @pytest.mark.parametrize(
         ("body", "location"),
@@ -361,7 +373,7 @@ class TestFhir:
                 "messageEn": "resourceType is 'Patient', not 'Questionnaire'",
             }
         ]
-        assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body == []
+        assert api.call("GET", "/v1/questionnaires?status=draft", claims=AARHUS_ADMIN).body["items"] == []
 
 
 def test_missing_and_malformed_ids_and_versions(api: ApiClient, seeded: Any) -> None:

@@ -189,7 +189,7 @@ class TestResponsesAsStaffReadThem:
         assert view["answers"][0]["text"] and view["answers"][0]["display"][0]
         assert [p["value"] for p in view["series"]["total"]] == [8, 12]
         assert view["note"] == "Svært at sove" and view["level"] == "yellow"
-        listed = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body
+        listed = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body["items"]
         assert listed[0]["id"] == latest and listed[1]["previousResponseId"] is None
 
     def test_the_fhir_export_is_a_valid_questionnaire_response(self, clinic: Clinic) -> None:
@@ -248,12 +248,39 @@ class TestResponsesAsStaffReadThem:
 
         inside = search()
         assert (inside["email"], inside["contactDetailsWithheld"]) == ("hanne@example.dk", False)
-        history = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=OTHER_UNIT_NURSE).body
+        history = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=OTHER_UNIT_NURSE).body["items"]
         assert [r["id"] for r in history] == [syd_response]
         nords = clinic.api.call("GET", f"/v1/responses/{nord_response}", claims=OTHER_UNIT_NURSE)
         assert nords.status == 404 and nords.problem["detail"] == "Besvarelsen findes ikke (no such response)"
-        own = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body
+        own = clinic.api.call("GET", f"/v1/citizens/{citizen_id}/responses", claims=NURSE).body["items"]
         assert [r["id"] for r in own] == [nord_response]
+
+    def test_under_unit_scope_each_page_is_full_and_holds_only_the_callers_units(self, clinic: Clinic) -> None:
+        change_municipality(clinic.api, "0751", {"unitScopedVisibility": True})
+        citizen_id, hanne = clinic.citizen("070365-4286", "Hanne")
+        path = f"/v1/citizens/{citizen_id}/responses"
+        given: dict[str, list[str]] = {"sundhedscenter-nord": [], "sundhedscenter-syd": []}
+        for n in range(6):  # WHO-5 answered for Nord and Syd in turn: their responses interleave in the partition
+            unit, nurse = ("sundhedscenter-syd", OTHER_UNIT_NURSE) if n % 2 else ("sundhedscenter-nord", NURSE)
+            opens = datetime.now(UTC) - timedelta(hours=1)
+            once = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=2)).isoformat()}
+            assigned = clinic.api.call(
+                "POST",
+                f"/v1/citizens/{citizen_id}/assignments",
+                claims=nurse,
+                body={"questionnaireId": "who-5", "unitId": unit, "schedule": once},
+            )
+            assert assigned.status == 201, assigned.body
+            answers = {f"who5-{i}": [str(n % 6)] for i in range(1, 6)}
+            given[unit].append(clinic.answer(hanne, assigned.body["tasks"][0], answers))
+
+        for unit, nurse in (("sundhedscenter-nord", NURSE), ("sundhedscenter-syd", OTHER_UNIT_NURSE)):
+            first = clinic.api.call("GET", f"{path}?limit=2", claims=nurse).body
+            assert len(first["items"]) == 2 and first["nextCursor"], "the filter does not shorten a page"
+            listed, _ = clinic.api.every_page(path, claims=nurse, limit=2)
+            assert [r["id"] for r in listed] == given[unit][::-1]  # newest first
+            assert {r["unitId"] for r in listed} == {unit}
+            assert [r["previousResponseId"] for r in listed] == [*given[unit][::-1][1:], None]
 
     def test_another_municipality_cannot_reach_the_response(self, clinic: Clinic) -> None:
         change_municipality(clinic.api, "0101", {"enabled": True})

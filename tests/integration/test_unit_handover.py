@@ -68,7 +68,7 @@ def test_open_work_moves_to_the_successor_and_a_rerun_moves_nothing(
     syd_worklist = api.call("GET", f"/v1/units/{SYD}/worklist", claims=SYD_NURSE).body
     assert [r["responseId"] for r in syd_worklist["items"]] == [response["responseId"]]
     assert api.call("GET", f"/v1/units/{NORD}/worklist", claims=NORD_NURSE).body["items"] == []
-    (moved,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=SYD_NURSE).body
+    (moved,) = api.call("GET", f"/v1/citizens/{citizen_id}/assignments", claims=SYD_NURSE).body["items"]
     assert moved["unitId"] == SYD
     assert {t["id"]: t["unitId"] for t in moved["tasks"]} == {answered["id"]: NORD, pending["id"]: SYD}
     assert default_sync().run(files.write(), NOW + timedelta(days=2)).closed_units == []

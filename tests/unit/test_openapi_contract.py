@@ -128,8 +128,9 @@ def test_error_statuses_follow_what_the_route_takes() -> None:
     def errors(method: str, path: str) -> list[int]:
         return sorted(int(code) for code in operation(method, path)["responses"] if int(code) >= 400)
 
-    assert errors("GET", "/v1/me/tasks") == [401, 403, 500, 503]
-    assert errors("GET", "/v1/questionnaires") == [401, 403, 422, 500, 503]
+    assert errors("GET", "/v1/me/access-log") == [401, 403, 500, 503]
+    assert errors("GET", "/v1/me/tasks") == [400, 401, 403, 422, 500, 503]  # a cursor not the list's is a 400
+    assert errors("GET", "/v1/questionnaires/{questionnaire_id}/versions") == [401, 403, 404, 422, 500, 503]
     assert errors("GET", "/v1/citizens/{citizen_id}") == [401, 403, 404, 422, 500, 503]
     assert errors("POST", "/v1/citizens") == [400, 401, 403, 409, 413, 415, 422, 500, 503]
     assert errors("POST", "/v1/citizens/search") == [400, 401, 403, 404, 409, 413, 415, 422, 500, 503]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from kommunal_pro.organisations.units import Unit, unit_tree
 from kommunal_pro.orgsync.files import CsvSource, FolderStore
 from kommunal_pro.orgsync.source import MissingSourceFile, Position, Rejected
 from kommunal_pro.orgsync.sync import check_source
@@ -168,22 +167,3 @@ class TestChecksAcrossRows:
 
         assert checked.unit_types == {"7141000016000": "sundhedsforvaltning", "311000016009": None}
         assert checked.files[0].reasons == {"duplicate sor_code": 2}
-
-
-def _unit(uuid: str, name: str, parent: str | None = None, active: bool = True) -> Unit:
-    now = datetime(2026, 3, 2, tzinfo=UTC)
-    return Unit(id=uuid, municipality=AARHUS, name=name, parent_id=parent, active=active, updated_at=now)
-
-
-def test_the_tree_holds_active_units_by_name_and_lifts_orphans_to_the_top() -> None:
-    units = [
-        _unit("root", "Aarhus Kommune"),
-        _unit("vest", "sundhedscenter Vest", "root"),
-        _unit("nord", "Sundhedscenter Nord", "root"),
-        _unit("closed", "Lukket afdeling", "root", active=False),
-        _unit("team", "KOL-holdet", "closed"),
-    ]
-
-    tree = unit_tree(units)
-
-    assert [(n.id, [c.id for c in n.children]) for n in tree] == [("root", ["nord", "vest"]), ("team", [])]

@@ -93,3 +93,60 @@ def test_a_cursor_with_a_valid_digest_but_a_key_this_query_cannot_take_is_refuse
 
     with pytest.raises(BadRequest, match="not one this list gave out"):
         _page(worklists, UNIT_A, forged)
+
+
+def _walk(read: Any) -> tuple[list[str], list[int]]:
+    """Every page of `read(cursor)`: the sort keys in order and each page's size."""
+    seen: list[str] = []
+    sizes: list[int] = []
+    cursor = None
+    while True:
+        items, cursor = read(cursor)
+        seen += [i["GSI2SK"] for i in items]
+        sizes.append(len(items))
+        if cursor is None:
+            return seen, sizes
+
+
+def test_a_filter_reads_on_until_the_page_is_full(worklists: Any) -> None:
+    odd = lambda item: int(item["GSI2SK"]) % 2 == 1  # noqa: E731
+    seen, sizes = _walk(lambda c: query_page(worklists, (GSI2.partition_key, UNIT_A), 2, c, GSI2, keep=odd))
+    assert (seen, sizes) == (["001", "003"], [2, 0])
+
+
+def test_a_filter_that_keeps_nothing_stops_after_the_bounded_reads_with_a_cursor(
+    worklists: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "MAX_READS", 2)
+    items, cursor = query_page(worklists, (GSI2.partition_key, UNIT_A), 1, None, GSI2, keep=lambda _: False)
+    assert items == [] and cursor is not None  # short, but the cursor goes on: 2 reads of 1 item
+    rest, _ = _walk(lambda c: query_page(worklists, (GSI2.partition_key, UNIT_A), 1, c or cursor, GSI2))
+    assert rest == ["002", "003", "004"]
+
+
+def test_several_partitions_page_one_after_the_other_with_each_item_once(worklists: Any) -> None:
+    listings = [pages.Listing((GSI2.partition_key, unit), GSI2) for unit in (UNIT_B, UNIT_A)]
+    for limit in (1, 2, 3, 7):
+        seen, sizes = _walk(lambda c, n=limit: pages.query_pages(worklists, listings, n, c))
+        assert seen == ["000", "001", "000", "001", "002", "003", "004"]
+        assert all(size == limit for size in sizes[:-1])
+
+
+@pytest.mark.parametrize("cursor", ["2~", "x~abc", "1", "0~not-a-cursor"])
+def test_a_cursor_of_several_partitions_that_is_not_theirs_is_refused(worklists: Any, cursor: str) -> None:
+    listings = [pages.Listing((GSI2.partition_key, unit), GSI2) for unit in (UNIT_B, UNIT_A)]
+    with pytest.raises(BadRequest):
+        pages.query_pages(worklists, listings, 2, cursor)
+
+
+def test_a_cursor_must_keep_its_lists_sort_key_prefix(table: Any) -> None:
+    for sk in ("ASSIGNMENT#1", "ASSIGNMENT#2", "RESPONSE#1"):
+        table.put_item(Item={"PK": "0751#CITIZEN#c1", "SK": sk})
+    partition = ("PK", "0751#CITIZEN#c1")
+    items, cursor = query_page(table, partition, 1, None, sort_prefix="ASSIGNMENT#")
+    assert [i["SK"] for i in items] == ["ASSIGNMENT#1"] and cursor
+    forged = pages._encode(
+        {"PK": partition[1], "SK": "RESPONSE#0"}, pages.Listing(partition, None, "ASSIGNMENT#").scope
+    )
+    with pytest.raises(BadRequest):
+        query_page(table, partition, 1, forged, sort_prefix="ASSIGNMENT#")

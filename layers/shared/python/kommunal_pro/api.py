@@ -43,7 +43,7 @@ from kommunal_pro.errors import (
 )
 from kommunal_pro.json_body import body_size, check_json_body
 from kommunal_pro.observability import logger, metrics
-from kommunal_pro.storage.pages import MAX_CURSOR_LENGTH
+from kommunal_pro.storage.pages import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from kommunal_pro.storage.table import ConditionFailed, Contention
 
 if TYPE_CHECKING:
@@ -59,7 +59,15 @@ CHANGED_MEANWHILE = Conflict(
 BUSY = ServiceBusy("Systemet er optaget lige nu; prøv igen om et øjeblik (the service is busy; retry in a moment)")
 Middleware = Callable[[APIGatewayRestResolver, Callable[..., Response[Any]]], Response[Any]]
 # The `cursor` query parameter of every paged list route.
-CursorQuery = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="The `nextCursor` of the page before; none for the first page"),
+]
+# A page's size: `limit: LimitQuery = DEFAULT_PAGE_SIZE` (outside 1..MAX_PAGE_SIZE is a 422).
+LimitQuery = Annotated[
+    int,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"),
+]
 
 
 # Headers a browser may send and read: the token, JSON, optimistic concurrency and idempotency.
@@ -298,7 +306,7 @@ PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 _ERRORS = {
-    400: "Bad request: the body is not valid JSON, or a header is missing or malformed",
+    400: "Bad request: the body is not valid JSON, a header is missing or malformed, or the cursor is not this list's",
     401: "No valid bearer token",
     403: "The caller's role or municipality does not allow this",
     404: "Not found",
@@ -336,7 +344,8 @@ def fhir_json(description: str) -> dict[int, OpenAPIResponse]:
 def error_statuses(method: str, dependant: Dependant) -> list[int]:
     """The error statuses a route can answer, from what it takes: every route authenticates (401, 403), may
     find storage busy (503) or fail (500); a body can be malformed, too large, not JSON or invalid; an id in the
-    path may name nothing; a write may conflict; If-Match may be missing, malformed or stale."""
+    path may name nothing; a list's cursor may not be one it gave out; a write may conflict; If-Match may be
+    missing, malformed or stale."""
     statuses = {401, 403, 500, 503}
     headers = {field.alias.lower() for field in dependant.header_params}
     if dependant.body_params:
@@ -345,6 +354,8 @@ def error_statuses(method: str, dependant: Dependant) -> list[int]:
         statuses |= {404, 422}
     if dependant.query_params:
         statuses.add(422)
+    if any(field.alias == "cursor" for field in dependant.query_params):
+        statuses.add(400)
     if method in _WRITES:
         statuses.add(409)
     if "if-match" in headers:

@@ -8,6 +8,7 @@ An assignment and all its tasks are written in one transaction (hence at most 99
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from boto3.dynamodb.conditions import Key
 from kommunal_pro.assignments.models import Assignment, Task
 from kommunal_pro.assignments.schedule import TaskState
 from kommunal_pro.citizens.repository import citizen_pk
+from kommunal_pro.storage.pages import Listing, query_page, query_pages
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, key
 from kommunal_pro.storage.table import (
     from_item,
@@ -80,13 +82,33 @@ class AssignmentRepository:
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
         return from_items(Assignment, self._query_citizen(tenant, citizen_id, "ASSIGNMENT#"))
 
+    def assignments_page(
+        self, tenant: str, citizen_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Assignment], str | None]:
+        """The citizen's assignments in id order."""
+        partition = (PK, citizen_pk(tenant, citizen_id))
+        items, next_cursor = query_page(self._table, partition, limit, cursor, sort_prefix="ASSIGNMENT#")
+        return from_items(Assignment, items), next_cursor
+
     def assignment(self, tenant: str, citizen_id: str, assignment_id: str) -> Assignment | None:
         item = self._table.get_item(Key={PK: citizen_pk(tenant, citizen_id), SK: f"ASSIGNMENT#{assignment_id}"})
         return from_item(Assignment, item["Item"]) if "Item" in item else None
 
-    def tasks_of_citizen(self, tenant: str, citizen_id: str) -> list[Task]:
-        items = self._query_citizen(tenant, citizen_id, "TASK#")
-        return from_items(Task, (i for i in items if i[SK].count("#") == 1))
+    def tasks_page(
+        self, citizens: list[tuple[str, str]], keep: Callable[[Task], bool], limit: int, cursor: str | None
+    ) -> tuple[list[Task], str | None]:
+        """The tasks of citizen records (tenant, citizen id) that `keep` keeps, one record after the other, each
+        in id order."""
+
+        def kept(item: dict[str, Any]) -> bool:
+            task = from_items(Task, [item]) if item[SK].count("#") == 1 else []  # not a task's draft
+            return bool(task) and keep(task[0])
+
+        listings = [
+            Listing((PK, citizen_pk(tenant, citizen_id)), sort_prefix="TASK#") for tenant, citizen_id in citizens
+        ]
+        items, next_cursor = query_pages(self._table, listings, limit, cursor, kept)
+        return from_items(Task, items), next_cursor
 
     def tasks_of_assignment(self, tenant: str, assignment_id: str) -> list[Task]:
         condition = Key(GSI1.partition_key).eq(key(tenant, "ASSIGNMENT", assignment_id))

@@ -40,6 +40,7 @@ from kommunal_pro.questionnaires.service import QuestionnaireService
 from kommunal_pro.questionnaires.versions import QuestionnaireVersion, Status
 from kommunal_pro.scheduling.due import due_attributes, next_message
 from kommunal_pro.scheduling.timeline import ReminderPolicy, plan_messages
+from kommunal_pro.storage.pages import Page
 from kommunal_pro.storage.table import ConditionFailed, data_table
 
 
@@ -123,16 +124,18 @@ class AssignmentService:
             )
         return version, occurrences
 
-    def of_citizen(self, principal: Principal, citizen_id: str) -> list[AssignmentView]:
+    def of_citizen(self, principal: Principal, citizen_id: str, limit: int, cursor: str | None) -> Page[AssignmentView]:
+        """The citizen's assignments in a stable order (by id), each with its tasks."""
         citizen = self._citizens.access(
             principal, citizen_id, Access.ASSIGNMENTS_READ, f"/v1/citizens/{citizen_id}/assignments"
         )
         settings = self._municipalities.get(principal, citizen.municipality).settings
-        tasks = self._assignments.tasks_of_citizen(citizen.municipality, citizen.id)
-        return [
-            self._view(a, [t for t in tasks if t.assignment_id == a.id], citizen, settings)
-            for a in sorted(self._assignments.assignments(citizen.municipality, citizen.id), key=lambda a: a.created_at)
+        assignments, next_cursor = self._assignments.assignments_page(citizen.municipality, citizen.id, limit, cursor)
+        views = [
+            self._view(a, self._assignments.tasks_of_assignment(citizen.municipality, a.id), citizen, settings)
+            for a in assignments
         ]
+        return Page(items=views, next_cursor=next_cursor)
 
     def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
         """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""

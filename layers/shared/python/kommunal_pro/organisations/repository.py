@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
 from kommunal_pro.organisations.models import Municipality
+from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
-from kommunal_pro.storage.table import ConditionFailed, from_item, query_all, storage_failures, to_item
+from kommunal_pro.storage.table import ConditionFailed, from_item, from_items, storage_failures, to_item
 from kommunal_pro.tenancy import NATIONAL
 
 RECORD = "MUNICIPALITY"
@@ -26,12 +25,10 @@ class MunicipalityRepository:
         item = self._table.get_item(Key={PK: key(code, RECORD), SK: RECORD}).get("Item")
         return from_item(Municipality, item) if item else None
 
-    def list_all(self) -> list[Municipality]:
-        condition = Key(GSI1.partition_key).eq(key(NATIONAL, RECORD))
-        return [
-            from_item(Municipality, i)
-            for i in query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
-        ]
+    def page(self, limit: int, cursor: str | None) -> Page[Municipality]:
+        """The municipalities in code order."""
+        items, next_cursor = query_page(self._table, (GSI1.partition_key, key(NATIONAL, RECORD)), limit, cursor, GSI1)
+        return Page(items=from_items(Municipality, items), next_cursor=next_cursor)
 
     def add(self, municipality: Municipality) -> bool:
         """Store a new municipality; False (and nothing written) if it already exists."""

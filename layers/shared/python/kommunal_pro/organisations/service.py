@@ -15,6 +15,7 @@ from kommunal_pro.organisations.models import (
     ReminderChannel,
 )
 from kommunal_pro.organisations.repository import MunicipalityRepository
+from kommunal_pro.storage.pages import Page
 from kommunal_pro.storage.table import ConditionFailed, data_table
 from kommunal_pro.tenancy import NATIONAL
 
@@ -25,8 +26,8 @@ class MunicipalityService:
     def __init__(self, repository: MunicipalityRepository) -> None:
         self._repository = repository
 
-    def all(self) -> list[Municipality]:
-        return sorted(self._repository.list_all(), key=lambda m: m.code)
+    def page(self, limit: int, cursor: str | None) -> Page[Municipality]:
+        return self._repository.page(limit, cursor)
 
     def get(self, principal: Principal, code: str) -> Municipality:
         principal.require_municipality(code)

@@ -9,7 +9,6 @@ Units are never deleted: a unit that leaves the source is deactivated. Membershi
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,8 +17,9 @@ from pydantic import Field
 
 from kommunal_pro.auth import Principal
 from kommunal_pro.models import ApiModel
+from kommunal_pro.storage.pages import Page, query_page
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, Index, key
-from kommunal_pro.storage.table import data_table, from_item, query_all, storage_failures, to_item
+from kommunal_pro.storage.table import data_table, from_item, from_items, query_all, storage_failures, to_item
 from kommunal_pro.tenancy import Tenant
 
 UNIT = "UNIT"
@@ -53,12 +53,14 @@ class StaffMembership(SyncedRecord):
     positions: list[str] = Field(default_factory=list, description="Position names, e.g. 'Sygeplejerske'")
 
 
-class UnitNode(ApiModel):
+class UnitSummary(ApiModel):
+    """An active unit; its parent is in the list too unless the parent was closed (then it is a root)."""
+
     id: str
     name: str
+    parent_id: str | None
     sor_code: str | None
     unit_type: str | None
-    children: list[UnitNode]
 
 
 class MyUnit(ApiModel):
@@ -82,6 +84,11 @@ class UnitRepository:
     def units(self, tenant: str) -> list[Unit]:
         """Every unit of a municipality, active or not."""
         return [from_item(Unit, i) for i in self._query(GSI1, key(tenant, "UNITS"))]
+
+    def active_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[Unit], str | None]:
+        partition = (GSI1.partition_key, key(tenant, "UNITS"))
+        items, next_cursor = query_page(self._table, partition, limit, cursor, GSI1, keep=_active)
+        return from_items(Unit, items), next_cursor
 
     def get(self, tenant: str, unit_id: str) -> Unit | None:
         item = self._table.get_item(Key={PK: key(tenant, UNIT, unit_id), SK: UNIT}).get("Item")
@@ -112,6 +119,10 @@ class UnitRepository:
         return query_all(self._table, IndexName=index.name, KeyConditionExpression=condition)
 
 
+def _active(item: dict[str, Any]) -> bool:
+    return bool(item.get("active", True))
+
+
 def _unit_item(unit: Unit) -> dict[str, Any]:
     keys = {
         PK: key(unit.municipality, UNIT, unit.id),
@@ -137,22 +148,6 @@ def _membership_item(membership: StaffMembership) -> dict[str, Any]:
     return to_item(membership, **keys)
 
 
-def unit_tree(units: list[Unit]) -> list[UnitNode]:
-    """The active units as a tree, children by name. A unit whose parent is not active becomes a root."""
-    active = {u.id: u for u in units if u.active}
-    children: dict[str | None, list[Unit]] = defaultdict(list)
-    for unit in active.values():
-        children[unit.parent_id if unit.parent_id in active else None].append(unit)
-
-    def nodes(parent: str | None) -> list[UnitNode]:
-        return [
-            UnitNode(id=u.id, name=u.name, sor_code=u.sor_code, unit_type=u.unit_type, children=nodes(u.id))
-            for u in sorted(children[parent], key=lambda u: (u.name.casefold(), u.id))
-        ]
-
-    return nodes(None)
-
-
 class UnitService:
     """The units staff act for, and the municipality's unit tree, as the organisation sync stores them."""
 
@@ -165,8 +160,17 @@ class UnitService:
         memberships = self._repository.memberships_of(principal.tenant, principal.subject)
         return frozenset(m.unit_id for m in memberships) or frozenset(principal.units)
 
-    def tree(self, tenant: str) -> list[UnitNode]:
-        return unit_tree(self._repository.units(tenant))
+    def active_units(self, tenant: str, limit: int, cursor: str | None) -> Page[UnitSummary]:
+        """The municipality's active units by id, from the organisation sync; a client builds the tree from
+        `parentId`."""
+        units, next_cursor = self._repository.active_page(tenant, limit, cursor)
+        return Page(
+            items=[
+                UnitSummary(id=u.id, name=u.name, parent_id=u.parent_id, sor_code=u.sor_code, unit_type=u.unit_type)
+                for u in units
+            ],
+            next_cursor=next_cursor,
+        )
 
     def my_units(self, principal: Principal) -> MyUnits:
         """The caller's units from synced membership; before the first sync (or for a user FK-Organisation

@@ -13,6 +13,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from kommunal_pro.questionnaires.versions import QuestionnaireHead, QuestionnaireVersion, Status
+from kommunal_pro.storage.pages import Listing, query_pages
 from kommunal_pro.storage.schema import GSI1, PK, SK, key
 from kommunal_pro.storage.table import from_item, from_items, query_all, to_item, transact
 
@@ -45,12 +46,23 @@ class QuestionnaireRepository:
             from_item(QuestionnaireVersion, item) for item in query_all(self._table, KeyConditionExpression=condition)
         ]
 
-    def heads(self, tenant: str, status: Status | None = None) -> list[QuestionnaireHead]:
-        condition = Key(GSI1.partition_key).eq(key(tenant, "QUESTIONNAIRES"))
-        if status is not None:
-            condition &= Key(GSI1.sort_key).begins_with(f"{status}#")
-        items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
-        return from_items(QuestionnaireHead, items)
+    def heads_page(
+        self, tenants: list[str], status: Status | None, text: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[QuestionnaireHead], str | None]:
+        """The tenants' heads one library after the other, each by status and title; `text` is matched
+        case-insensitively in the Danish or English title."""
+        listings = []
+        for tenant in tenants:
+            partition = (GSI1.partition_key, key(tenant, "QUESTIONNAIRES"))
+            listings.append(Listing(partition, GSI1, f"{status}#" if status else None))
+        needle = text.casefold() if text else None
+
+        def matches(item: dict[str, Any]) -> bool:
+            title = item.get("title") or {}
+            return needle is None or any(needle in str(title.get(lang) or "").casefold() for lang in ("da", "en"))
+
+        items, next_cursor = query_pages(self._table, listings, limit, cursor, matches)
+        return from_items(QuestionnaireHead, items), next_cursor
 
     def save(
         self, head: QuestionnaireHead, *versions: QuestionnaireVersion, expected_revision: int | None = None

@@ -56,12 +56,12 @@ class QuestionnaireService:
         source = self._version(head, head.active_version or head.latest_version)
         return self.create(principal, source.definition, copied_from=source.ref)
 
-    def search(self, principal: Principal, status: Status | None, text: str | None) -> list[QuestionnaireHead]:
-        heads = [h for tenant in _readable_tenants(principal) for h in self._repository.heads(tenant, status)]
-        if text:
-            needle = text.casefold()
-            heads = [h for h in heads if needle in h.title.da.casefold() or needle in (h.title.en or "").casefold()]
-        return heads
+    def search(
+        self, principal: Principal, status: Status | None, text: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[QuestionnaireHead], str | None]:
+        """The caller's own library, then the national one (one page may hold the end of one and the start of the
+        other)."""
+        return self._repository.heads_page(_readable_tenants(principal), status, text, limit, cursor)
 
     def latest(self, principal: Principal, questionnaire_id: str) -> tuple[QuestionnaireHead, QuestionnaireVersion]:
         head = self._readable_head(principal, questionnaire_id)

@@ -20,7 +20,7 @@ from kommunal_pro.citizens.repository import citizen_pk
 from kommunal_pro.questionnaires.model import FlagLevel
 from kommunal_pro.questionnaires.versions import VersionRef
 from kommunal_pro.responses.models import Draft, Receipt, Review, StoredResponse
-from kommunal_pro.storage.pages import query_page
+from kommunal_pro.storage.pages import Keep, Listing, query_page, query_pages
 from kommunal_pro.storage.schema import GSI1, GSI2, PK, SK, TTL_ATTRIBUTE, key
 from kommunal_pro.storage.table import (
     from_item,
@@ -142,9 +142,17 @@ class ResponseRepository:
             ],
         )
 
-    def of_citizen(self, tenant: str, citizen_id: str) -> list[StoredResponse]:
-        condition = Key(PK).eq(citizen_pk(tenant, citizen_id)) & Key(SK).begins_with("RESPONSE#")
-        return from_items(StoredResponse, query_all(self._table, KeyConditionExpression=condition))
+    def page_of_citizens(
+        self, citizens: list[tuple[str, str]], limit: int, cursor: str | None, keep: Keep | None = None
+    ) -> tuple[list[StoredResponse], str | None]:
+        """The responses of citizen records (tenant, citizen id), one record after the other; within one, by
+        questionnaire and newest first. `keep` (on the stored item) leaves responses out without shortening a page."""
+        listings = [
+            Listing((PK, citizen_pk(tenant, citizen_id)), sort_prefix="RESPONSE#", query={"ScanIndexForward": False})
+            for tenant, citizen_id in citizens
+        ]
+        items, next_cursor = query_pages(self._table, listings, limit, cursor, keep)
+        return from_items(StoredResponse, items), next_cursor
 
     def history(self, tenant: str, citizen_id: str, questionnaire: VersionRef) -> list[StoredResponse]:
         """The citizen's responses to one questionnaire (any version), oldest first."""

@@ -31,18 +31,13 @@ from kommunal_pro.responses.models import (
     Submission,
 )
 from kommunal_pro.responses.repository import ResponseRepository
+from kommunal_pro.storage.pages import Page
 from kommunal_pro.storage.table import ConditionFailed, Contention, data_table
 
 ANSWERABLE = frozenset({TaskStatus.OPEN, TaskStatus.OVERDUE})
-# Open and overdue first (soonest due first), then what is coming, then what is done.
-_LIST_ORDER = [
-    TaskStatus.OVERDUE,
-    TaskStatus.OPEN,
-    TaskStatus.SCHEDULED,
-    TaskStatus.COMPLETED,
-    TaskStatus.EXPIRED,
-    TaskStatus.CANCELLED,
-]
+# What a citizen's task list shows unless asked otherwise: what can be answered and what is coming, not the
+# finished tasks of past years.
+UNFINISHED = (TaskStatus.OVERDUE, TaskStatus.OPEN, TaskStatus.SCHEDULED)
 DRAFT_KEPT_AFTER_EXPIRY = timedelta(days=1)
 SUBMIT_ATTEMPTS = 3
 
@@ -60,15 +55,17 @@ class CitizenResponseService:
         self._questionnaires = questionnaires
         self._responses = responses
 
-    def my_tasks(self, principal: Principal) -> list[CitizenTask]:
+    def my_tasks(
+        self, principal: Principal, statuses: frozenset[TaskStatus], limit: int, cursor: str | None
+    ) -> Page[CitizenTask]:
+        """My tasks with one of `statuses` now, municipality by municipality, each in a stable order."""
         now = utc_now()
-        tasks = [
-            (record, task)
-            for record in self._citizens.own_records(principal)
-            for task in self._assignments.tasks_of_citizen(record.municipality, record.id)
-        ]
-        views = [self._citizen_task(record, task, now) for record, task in tasks]
-        return sorted(views, key=lambda t: (_LIST_ORDER.index(t.status), t.due_at))
+        records = self._records(principal)
+        tasks, next_cursor = self._assignments.tasks_page(
+            list(records), lambda task: task.status_at(now) in statuses, limit, cursor
+        )
+        views = [self._citizen_task(records[(t.municipality, t.citizen_id)], t, now) for t in tasks]
+        return Page(items=views, next_cursor=next_cursor)
 
     def my_task(self, principal: Principal, task_id: str) -> CitizenTaskDetail:
         record, task = self._own_task(principal, task_id)
@@ -137,14 +134,22 @@ class CitizenResponseService:
             return replayed
         raise _already_answered()
 
-    def my_responses(self, principal: Principal) -> list[Receipt]:
+    def my_responses(self, principal: Principal, limit: int, cursor: str | None) -> Page[Receipt]:
+        """My responses municipality by municipality; within one, by questionnaire and newest first."""
+        records = self._records(principal)
+        responses, next_cursor = self._responses.page_of_citizens(list(records), limit, cursor)
         receipts = []
-        for record in self._citizens.own_records(principal):
-            for response in self._responses.of_citizen(record.municipality, record.id):
-                version = self._questionnaires.version(*_pinned(response.questionnaire))
-                if version is not None:
-                    receipts.append(self._receipt(response, version, record.language))
-        return sorted(receipts, key=lambda r: r.submitted_at, reverse=True)
+        for response in responses:
+            version = self._questionnaires.version(*_pinned(response.questionnaire))
+            if version is not None:
+                language = records[(response.municipality, response.citizen_id)].language
+                receipts.append(self._receipt(response, version, language))
+        return Page(items=receipts, next_cursor=next_cursor)
+
+    def _records(self, principal: Principal) -> dict[tuple[str, str], StoredCitizen]:
+        """My records by (municipality, citizen id), in that order: the order my lists read them in."""
+        records = sorted(self._citizens.own_records(principal), key=lambda r: (r.municipality, r.id))
+        return {(r.municipality, r.id): r for r in records}
 
     def _headline(self, record: StoredCitizen, task: Task, scores: ScoreResult) -> HeadlineChange | None:
         """What a worklist row shows: the headline scale now and since the previous response."""

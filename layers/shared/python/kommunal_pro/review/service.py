@@ -94,27 +94,29 @@ class ReviewService:
         self._units = units
         self._audit = audit
 
-    def citizen_responses(self, principal: Principal, citizen_id: str) -> list[StaffResponseView]:
-        """Every response of the citizen the caller may see, newest first, each with its change since the one
-        before."""
+    def citizen_responses(
+        self, principal: Principal, citizen_id: str, limit: int, cursor: str | None
+    ) -> Page[StaffResponseView]:
+        """The responses of the citizen the caller may see, by questionnaire and newest first within each, each
+        with its change since the one before. Under unit scope, other units' responses are left out while
+        reading, so pages stay full."""
         citizen = self._access.access(
             principal, citizen_id, Access.RESPONSES_READ, f"/v1/citizens/{citizen_id}/responses"
         )
         scope = self._access.unit_scope(principal)
-        responses = _visible(scope, self._responses.of_citizen(citizen.municipality, citizen.id))
+        keep = None if scope is None else (lambda item: item.get("unit_id") in scope)
+        responses, next_cursor = self._responses.page_of_citizens(
+            [(citizen.municipality, citizen.id)], limit, cursor, keep
+        )
+        histories: dict[tuple[str, str], list[StoredResponse]] = {}  # by questionnaire, any version
         views = []
         for response in responses:
-            history = sorted(
-                (
-                    r
-                    for r in responses
-                    if r.questionnaire.questionnaire_id == response.questionnaire.questionnaire_id
-                    and r.questionnaire.tenant == response.questionnaire.tenant
-                ),
-                key=lambda r: r.submitted_at,
-            )
-            views.append(staff_view(response, history, self._version(response).definition))
-        return sorted(views, key=lambda v: v.submitted_at, reverse=True)
+            ref = (response.questionnaire.tenant, response.questionnaire.questionnaire_id)
+            if ref not in histories:
+                history = self._responses.history(citizen.municipality, citizen.id, response.questionnaire)
+                histories[ref] = _visible(scope, history)
+            views.append(staff_view(response, histories[ref], self._version(response).definition))
+        return Page(items=views, next_cursor=next_cursor)
 
     def response(self, principal: Principal, response_id: str) -> StaffResponseView:
         response, scope = self._readable(principal, response_id, Access.RESPONSE_READ, f"/v1/responses/{response_id}")
