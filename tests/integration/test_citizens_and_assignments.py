@@ -241,7 +241,7 @@ class TestAssignments:
         assert too_many.problem["errors"] == [
             {
                 "location": "body.schedule",
-                "message": "Højst 99 opgaver pr. tildeling (at most 99 tasks)",
+                "message": "Højst 98 opgaver pr. tildeling (at most 98 tasks)",
                 "type": "schedule",
             }
         ]
