@@ -278,8 +278,8 @@ class TestAssignments:
             {
                 "code": "invalid-schedule",
                 "location": "body.schedule",
-                "messageDa": "Højst 99 opgaver pr. tildeling",
-                "messageEn": "at most 99 tasks",
+                "messageDa": "Højst 98 opgaver pr. tildeling",
+                "messageEn": "at most 98 tasks",
             }
         ]
         backwards = {"kind": "once", "opensAt": "2027-01-06T08:00:00+01:00", "dueAt": "2027-01-04T08:00:00+01:00"}

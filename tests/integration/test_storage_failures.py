@@ -1,6 +1,7 @@
 """Every write path when DynamoDB refuses the write: a conditional check that fails (someone else was first),
 a transaction conflict, throttling. The answer is a 409/412 problem, or a 503 with Retry-After that the client
-may simply retry, never a 500, and nothing is half-written.
+may simply retry, never a 500, and nothing is half-written. A change that audits writes its data and its
+"done" event together or not at all.
 
 The refusals are injected on the data table's own boto3 client (a botocore `before-call` hook), so every
 layer above it, repositories, services and handlers, runs as it does in AWS.
@@ -20,11 +21,12 @@ from botocore.exceptions import ClientError
 
 from functions import HTTP_FUNCTIONS, http_routes
 from functions.questionnaires import handler as questionnaires
+from kommunal_pro.audit import Access
 from kommunal_pro.auth import Role
 from kommunal_pro.notifications.repository import NotificationRepository
 from kommunal_pro.observability import logger
 from kommunal_pro.organisations.units import UnitRepository
-from kommunal_pro.storage.table import Contention
+from kommunal_pro.storage.table import Contention, audit_table
 from local import jobs
 from local.apigateway import LocalLambdaContext, proxy_event
 from local.orgsync import sync_folder
@@ -52,6 +54,7 @@ class Refusal:
     statuses: tuple[int, ...]
 
 
+TRANSACTION_CANCELLED = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
 REFUSALS = [
     Refusal(
         "condition-failed",
@@ -78,6 +81,7 @@ REFUSALS = [
         (503,),
     ),
 ]
+THROTTLED = REFUSALS[2]
 
 
 class World:
@@ -216,11 +220,24 @@ def world(api: ApiClient, seeded: Any) -> World:
     return World(api)
 
 
+# The routes that change a citizen's data, and the action their "done" audit event records.
+AUDITED: dict[tuple[str, str], Access] = {
+    ("POST", "/v1/citizens"): Access.CITIZEN_REGISTER,
+    ("POST", "/v1/citizens/{citizen_id}/assignments"): Access.ASSIGNMENT_CHANGE,
+    ("POST", "/v1/citizens/{citizen_id}/assignments/{assignment_id}/cancel"): Access.ASSIGNMENT_CHANGE,
+    ("POST", "/v1/citizens/{citizen_id}/assignments/{assignment_id}/appointment"): Access.ASSIGNMENT_CHANGE,
+    ("POST", "/v1/responses/{response_id}/review"): Access.RESPONSE_REVIEW,
+}
+
+
 class Refuser:
-    """Makes every write on the data table's client fail with a refusal, until lifted."""
+    """Makes every write on the data table's client fail with a refusal, or only the audit event's Put
+    wherever it is written, until lifted."""
 
     def __init__(self, table: Any) -> None:
         self._events = table.meta.client.meta.events
+        self._audit = audit_table()
+        self._clients = (self._events, self._audit.meta.client.meta.events)
         self.refused: list[str] = []
 
     def refuse(self, refusal: Refusal) -> None:
@@ -232,9 +249,35 @@ class Refuser:
         for operation in WRITES:
             self._events.register(f"before-call.dynamodb.{operation}", handler, unique_id=f"refuse-{operation}")
 
+    def refuse_audit(self) -> None:
+        """The audit table throttles: its PutItem fails, and so does a transaction holding an audit Put, which
+        DynamoDB then cancels whole (the other items' reasons are "None")."""
+        audit = self._audit.name
+
+        def handler(model: Any, params: dict[str, Any], **_: Any) -> None:
+            if model.name == "PutItem" and params["TableName"] == audit:
+                self.refused.append(model.name)
+                raise ClientError(THROTTLED.single, model.name)
+            if model.name == "TransactWriteItems":
+                targets = [next(iter(write.values()))["TableName"] for write in params["TransactItems"]]
+                if audit in targets:
+                    self.refused.append(model.name)
+                    reasons = [{"Code": "ThrottlingError" if t == audit else "None"} for t in targets]
+                    error = {**THROTTLED.transaction, "CancellationReasons": reasons}
+                    raise ClientError({**error, "Error": TRANSACTION_CANCELLED}, model.name)
+
+        for events in self._clients:
+            for operation in ("PutItem", "TransactWriteItems"):
+                events.register(
+                    f"before-parameter-build.dynamodb.{operation}", handler, unique_id=f"refuse-audit-{operation}"
+                )
+
     def lift(self) -> None:
         for operation in WRITES:
             self._events.unregister(f"before-call.dynamodb.{operation}", unique_id=f"refuse-{operation}")
+        for events in self._clients:
+            for operation in ("PutItem", "TransactWriteItems"):
+                events.unregister(f"before-parameter-build.dynamodb.{operation}", unique_id=f"refuse-audit-{operation}")
 
 
 @pytest.fixture
@@ -277,7 +320,46 @@ def test_a_refused_write_is_a_clear_4xx_or_a_retryable_503_and_nothing_is_half_w
     assert table_snapshot(seeded) == before
 
 
-THROTTLED = REFUSALS[2]
+def _events_since(before: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["action"], e["outcome"]) for e in table_snapshot(audit_table()) if e not in before]
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS, ids=" ".join)
+def test_exactly_the_audited_writes_record_one_done_event(world: World, path: tuple[str, str]) -> None:
+    before = table_snapshot(audit_table())
+
+    result = WRITE_PATHS[path](world)
+
+    assert result.status in (200, 201), result.body
+    assert _events_since(before) == ([(str(AUDITED[path]), "done")] if path in AUDITED else [])
+
+
+@pytest.mark.parametrize("path", AUDITED, ids=" ".join)
+def test_when_the_audit_event_cannot_be_written_the_change_is_not_written_either(
+    world: World, seeded: Any, refuser: Refuser, path: tuple[str, str]
+) -> None:
+    data, events = table_snapshot(seeded), table_snapshot(audit_table())
+    refuser.refuse_audit()
+
+    result = WRITE_PATHS[path](world)
+
+    assert refuser.refused == ["TransactWriteItems"], "the event's Put was not in the change's transaction"
+    assert result.status == 503 and result.headers["Retry-After"] == "1", result.body
+    assert table_snapshot(seeded) == data
+    assert table_snapshot(audit_table()) == events
+
+
+@pytest.mark.parametrize("path", AUDITED, ids=" ".join)
+def test_a_change_whose_condition_fails_records_no_done_event(
+    world: World, refuser: Refuser, path: tuple[str, str]
+) -> None:
+    before = table_snapshot(audit_table())
+    refuser.refuse(REFUSALS[0])
+
+    result = WRITE_PATHS[path](world)
+
+    assert result.status == 409, result.body
+    assert (str(AUDITED[path]), "done") not in _events_since(before)
 
 
 def test_the_reminder_job_counts_a_refused_write_as_failed_and_the_next_run_sends_it_once(

@@ -3,7 +3,10 @@
 Events live in their own table so IAM can make it append-only (PutItem and Query, nothing else).
 Events by citizen: PK = "<tenant>#CITIZEN#<citizen>", SK = "<at>#<event id>"; by staff member under
 GSI1PK = "<tenant>#STAFF#<subject>". Each event expires after the environment's retention.
-If the event cannot be written the request fails and no data is returned (fail closed).
+A change writes its "done" event in the same TransactWriteItems as its data (`event_put`), so the log
+shows a change as done exactly when it was written. A read, and a refused attempt once the refusal is known,
+is recorded on its own (`record`): if that event cannot be written the request fails and no data is returned
+(fail closed).
 """
 
 from __future__ import annotations
@@ -101,6 +104,40 @@ class AuditUnavailable(Problem):
         )
 
 
+NEW_EVENT = "attribute_not_exists(PK)"
+
+
+def _event(
+    principal: Principal, action: Access, citizen_id: str, resource: str, outcome: Outcome
+) -> tuple[AuditEvent, dict[str, Any]]:
+    """A new event now, and its item: under the citizen and the staff member, expiring after the retention."""
+    tenant = principal.tenant
+    event = AuditEvent(
+        id=str(uuid.uuid4()),
+        municipality=tenant,
+        at=utc_now(),
+        actor=principal.subject,
+        actor_name=principal.name,
+        actor_units=list(principal.units),
+        action=action,
+        purpose=action.purpose,
+        citizen_id=citizen_id,
+        resource=resource,
+        outcome=outcome,
+    )
+    sort = f"{event.at.isoformat()}#{event.id}"
+    item = to_item(
+        event,
+        PK=key(tenant, "CITIZEN", citizen_id),
+        SK=sort,
+        GSI1PK=key(tenant, "STAFF", principal.subject),
+        GSI1SK=sort,
+    )
+    retention = timedelta(days=get_settings().audit_retention_days)
+    item[TTL_ATTRIBUTE] = int((event.at + retention).timestamp())
+    return event, item
+
+
 class AuditLog:
     def __init__(self, table: Any) -> None:
         self._table = table
@@ -108,36 +145,19 @@ class AuditLog:
     def record(
         self, principal: Principal, action: Access, citizen_id: str, resource: str, outcome: Outcome = "done"
     ) -> AuditEvent:
-        tenant = principal.tenant
-        event = AuditEvent(
-            id=str(uuid.uuid4()),
-            municipality=tenant,
-            at=utc_now(),
-            actor=principal.subject,
-            actor_name=principal.name,
-            actor_units=list(principal.units),
-            action=action,
-            purpose=action.purpose,
-            citizen_id=citizen_id,
-            resource=resource,
-            outcome=outcome,
-        )
-        sort = f"{event.at.isoformat()}#{event.id}"
-        item = to_item(
-            event,
-            PK=key(tenant, "CITIZEN", citizen_id),
-            SK=sort,
-            GSI1PK=key(tenant, "STAFF", principal.subject),
-            GSI1SK=sort,
-        )
-        retention = timedelta(days=get_settings().audit_retention_days)
-        item[TTL_ATTRIBUTE] = int((event.at + retention).timestamp())
+        event, item = _event(principal, action, citizen_id, resource, outcome)
         try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+            self._table.put_item(Item=item, ConditionExpression=NEW_EVENT)
         except (ClientError, BotoCoreError):
             logger.exception("audit write failed", extra={"action": str(action)})
             raise AuditUnavailable() from None
         return event
+
+    def event_put(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> dict[str, Any]:
+        """The TransactWriteItems Put of a change's "done" event, for the transaction that writes the change: the
+        event exists exactly when the change does (the audit table allows Put, which needs only PutItem)."""
+        _, item = _event(principal, action, citizen_id, resource, "done")
+        return {"Put": {"TableName": self._table.name, "Item": item, "ConditionExpression": NEW_EVENT}}
 
     @contextmanager
     def refusals(self, principal: Principal, action: Access, citizen_id: str, resource: str) -> Iterator[None]:

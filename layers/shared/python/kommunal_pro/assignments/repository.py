@@ -3,7 +3,8 @@
 Assignment: PK = "<tenant>#CITIZEN#<citizen>", SK = "ASSIGNMENT#<id>".
 Task:       same PK, SK = "TASK#<id>"; an assignment's tasks under GSI1PK = "<tenant>#ASSIGNMENT#<id>",
             GSI1SK = "<opens at>#<task>".
-An assignment and all its tasks are written in one transaction (hence at most 99 tasks).
+An assignment and all its tasks are written in one transaction with the change's audit event (hence at most
+98 tasks).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from kommunal_pro.storage.table import (
     transact,
 )
 
-MAX_TASKS_PER_ASSIGNMENT = 99  # one transaction holds at most 100 items: the assignment and its tasks
+# One transaction holds at most 100 items: the assignment, its tasks and the audit event.
+MAX_TASKS_PER_ASSIGNMENT = 98
 
 
 def task_item(task: Task, **due: str) -> dict[str, Any]:
@@ -58,8 +60,11 @@ class AssignmentRepository:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def add(self, assignment: Assignment, tasks: list[Task], due: dict[str, dict[str, str]]) -> None:
-        """`due`: each task's Due index attributes by task id (kommunal_pro.scheduling.due)."""
+    def add(
+        self, assignment: Assignment, tasks: list[Task], due: dict[str, dict[str, str]], events: list[dict[str, Any]]
+    ) -> None:
+        """`due`: each task's Due index attributes by task id (kommunal_pro.scheduling.due); `events`: the audit
+        events' Puts, written in the same transaction."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
         items = [
             to_item(assignment, PK=pk, SK=f"ASSIGNMENT#{assignment.id}"),
@@ -76,7 +81,8 @@ class AssignmentRepository:
                     }
                 }
                 for item in items
-            ],
+            ]
+            + events,
         )
 
     def assignments(self, tenant: str, citizen_id: str) -> list[Assignment]:
@@ -120,11 +126,12 @@ class AssignmentRepository:
         item = self._table.get_item(Key=task_key(tenant, citizen_id, task_id)).get("Item")
         return from_item(Task, item) if item else None
 
-    def cancel(self, assignment: Assignment, pending: list[Task]) -> None:
+    def cancel(self, assignment: Assignment, pending: list[Task], events: list[dict[str, Any]]) -> None:
         """Mark the assignment cancelled and its pending tasks cancelled, all or nothing (a task answered
         meanwhile makes the whole cancel fail, to be retried)."""
         self._while_active(
             assignment,
+            events,
             [
                 {
                     "Update": {
@@ -143,11 +150,18 @@ class AssignmentRepository:
             ],
         )
 
-    def reschedule(self, assignment: Assignment, moved: list[Task], due: dict[str, dict[str, str]]) -> None:
+    def reschedule(
+        self,
+        assignment: Assignment,
+        moved: list[Task],
+        due: dict[str, dict[str, str]],
+        events: list[dict[str, Any]],
+    ) -> None:
         """Store the moved appointment and its still pending tasks' new windows (and Due index attributes, as
         in `add`), all or nothing."""
         self._while_active(
             assignment,
+            events,
             [
                 {
                     "Put": {
@@ -162,9 +176,11 @@ class AssignmentRepository:
             ],
         )
 
-    def _while_active(self, assignment: Assignment, task_writes: list[dict[str, Any]]) -> None:
-        """Write the assignment (which must still be active) and its tasks' changes in one transaction;
-        ConditionFailed when the assignment or one of the tasks changed meanwhile."""
+    def _while_active(
+        self, assignment: Assignment, events: list[dict[str, Any]], task_writes: list[dict[str, Any]]
+    ) -> None:
+        """Write the assignment (which must still be active), its tasks' changes and the audit `events` in one
+        transaction; ConditionFailed when the assignment or one of the tasks changed meanwhile."""
         pk = citizen_pk(assignment.municipality, assignment.citizen_id)
         writes = [
             {
@@ -177,6 +193,7 @@ class AssignmentRepository:
                 }
             },
             *task_writes,
+            *events,
         ]
         transact(self._table, writes)
 

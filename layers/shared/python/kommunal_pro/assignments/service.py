@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from kommunal_pro.assignments.access import CitizenAccess, default_citizen_access
 from kommunal_pro.assignments.models import (
@@ -97,8 +98,8 @@ class AssignmentService:
             for occurrence in occurrences
         ]
         view = self._view(assignment, tasks, citizen, settings)
-        self._audit.record(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
-        self._assignments.add(assignment, tasks, _due(view))
+        assigned = self._audit.event_put(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
+        self._assignments.add(assignment, tasks, _due(view), [assigned])
         return view
 
     def _assignable(
@@ -139,7 +140,7 @@ class AssignmentService:
 
     def cancel(self, principal: Principal, citizen_id: str, assignment_id: str) -> AssignmentView:
         """Stop the assignment: its tasks not yet answered are cancelled, so no reminders follow."""
-        citizen, assignment = self._changing(principal, citizen_id, assignment_id, _cancellable)
+        citizen, assignment, audited = self._changing(principal, citizen_id, assignment_id, _cancellable)
         tasks = self._assignments.tasks_of_assignment(citizen.municipality, assignment.id)
         pending = [t for t in tasks if t.state is TaskState.PENDING]
         now = utc_now()
@@ -147,7 +148,7 @@ class AssignmentService:
             update={"status": AssignmentStatus.CANCELLED, "cancelled_at": now, "cancelled_by": principal.subject}
         )
         with _changed_meanwhile():
-            self._assignments.cancel(cancelled, pending)
+            self._assignments.cancel(cancelled, pending, [audited])
         tasks = [t.model_copy(update={"state": TaskState.CANCELLED}) if t in pending else t for t in tasks]
         settings = self._municipalities.get(principal, citizen.municipality).settings
         return self._view(cancelled, tasks, citizen, settings)
@@ -156,7 +157,7 @@ class AssignmentService:
         self, principal: Principal, citizen_id: str, assignment_id: str, appointment_at: datetime
     ) -> AssignmentView:
         """The answer window follows the booking: tasks not yet answered move with the appointment."""
-        citizen, assignment = self._changing(principal, citizen_id, assignment_id, _movable)
+        citizen, assignment, audited = self._changing(principal, citizen_id, assignment_id, _movable)
         assert isinstance(assignment.schedule, AppointmentSchedule)  # _movable checked it
         schedule = reschedule_appointment(assignment.schedule, appointment_at)
         (occurrence,) = expand(schedule)
@@ -177,15 +178,15 @@ class AssignmentService:
         by_id = {t.id: t for t in moved}
         view = self._view(changed, [by_id.get(t.id, t) for t in tasks], citizen, settings)
         with _changed_meanwhile():
-            self._assignments.reschedule(changed, moved, _due(view))
+            self._assignments.reschedule(changed, moved, _due(view), [audited])
         return view
 
     def _changing(
         self, principal: Principal, citizen_id: str, assignment_id: str, check: Callable[[Assignment], None]
-    ) -> tuple[StoredCitizen, Assignment]:
-        """The citizen and the assignment a change applies to, `check` raising the Problem that refuses it. The
-        change is audited: as refused when the assignment is missing or `check` refuses, as done once it passes
-        (before it is written)."""
+    ) -> tuple[StoredCitizen, Assignment, dict[str, Any]]:
+        """The citizen and the assignment a change applies to, `check` raising the Problem that refuses it, and
+        the Put of the change's "done" audit event for the transaction that writes it. A missing assignment or a
+        refusing `check` is audited as refused at once."""
         resource = f"/v1/citizens/{citizen_id}/assignments/{assignment_id}"
         citizen = self._citizens.find(principal, citizen_id)
         with self._audit.refusals(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource):
@@ -193,8 +194,7 @@ class AssignmentService:
             if assignment is None:
                 raise NotFound("Tildelingen findes ikke (no such assignment)")
             check(assignment)
-        self._audit.record(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
-        return citizen, assignment
+        return citizen, assignment, self._audit.event_put(principal, Access.ASSIGNMENT_CHANGE, citizen.id, resource)
 
     @staticmethod
     def _view(

@@ -36,8 +36,9 @@ class CitizenRepository:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def add(self, citizen: StoredCitizen) -> None:
-        """Store a new citizen unless the municipality has one with the same CPR (DuplicateCitizen)."""
+    def add(self, citizen: StoredCitizen, events: list[dict[str, Any]]) -> None:
+        """Store a new citizen unless the municipality has one with the same CPR (DuplicateCitizen), in one
+        transaction with `events` (the audit events' Puts)."""
         guard = {**_guard_key(citizen.municipality, citizen.cpr_hash), "citizen_id": citizen.id}
         profile = to_item(
             citizen,
@@ -53,6 +54,7 @@ class CitizenRepository:
                 [
                     {"Put": {"TableName": self._table.name, "Item": guard, "ConditionExpression": new}},
                     {"Put": {"TableName": self._table.name, "Item": profile, "ConditionExpression": new}},
+                    *events,
                 ],
             )
         except ConditionFailed:

@@ -49,8 +49,9 @@ class CitizenService:
             created_by=principal.subject,
             **registration.model_dump(include={"name", "email", "mobile", "preferred_channel", "language"}),
         )
+        registered = self._audit.event_put(principal, Access.CITIZEN_REGISTER, citizen.id, "/v1/citizens")
         try:
-            self._repository.add(citizen)
+            self._repository.add(citizen, [registered])
         except DuplicateCitizen as duplicate:
             # The answer tells the caller who the citizen is: a look-up, audited on the existing record.
             self._audit.record(principal, Access.CITIZEN_REGISTER, duplicate.existing_id, "/v1/citizens", "refused")
@@ -58,7 +59,6 @@ class CitizenService:
                 "Borgeren er allerede registreret i kommunen (the citizen is already registered)",
                 citizenId=duplicate.existing_id,
             ) from None
-        self._audit.record(principal, Access.CITIZEN_REGISTER, citizen.id, "/v1/citizens")
         return citizen.public()
 
     def own_records(self, principal: Principal) -> list[StoredCitizen]:

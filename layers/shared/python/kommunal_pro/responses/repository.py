@@ -27,7 +27,6 @@ from kommunal_pro.storage.table import (
     from_items,
     move_listed,
     query_all,
-    storage_failures,
     to_item,
     transact,
 )
@@ -165,17 +164,18 @@ class ResponseRepository:
         items = query_all(self._table, IndexName=GSI1.name, KeyConditionExpression=condition)
         return from_item(StoredResponse, items[0]) if items else None
 
-    def mark_reviewed(self, response: StoredResponse, review: Review) -> None:
-        """Record the review once (ConditionFailed: someone reviewed it first); the response leaves its unit's
-        worklist."""
-        with storage_failures():
-            self._table.update_item(
-                Key={PK: citizen_pk(response.municipality, response.citizen_id), SK: response_sk(response)},
-                UpdateExpression="SET reviewed = :review REMOVE GSI2PK, GSI2SK",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(reviewed.#at)",
-                ExpressionAttributeNames={"#at": "at"},
-                ExpressionAttributeValues={":review": to_item(review)},
-            )
+    def mark_reviewed(self, response: StoredResponse, review: Review, events: list[dict[str, Any]]) -> None:
+        """Record the review once (ConditionFailed: someone reviewed it first), in one transaction with `events`
+        (the audit events' Puts); the response leaves its unit's worklist."""
+        update = {
+            "TableName": self._table.name,
+            "Key": {PK: citizen_pk(response.municipality, response.citizen_id), SK: response_sk(response)},
+            "UpdateExpression": "SET reviewed = :review REMOVE GSI2PK, GSI2SK",
+            "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(reviewed.#at)",
+            "ExpressionAttributeNames": {"#at": "at"},
+            "ExpressionAttributeValues": {":review": to_item(review)},
+        }
+        transact(self._table, [{"Update": update}, *events])
 
     def worklist_page(
         self, tenant: str, unit_id: str, limit: int, cursor: str | None

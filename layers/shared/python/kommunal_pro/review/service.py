@@ -134,10 +134,10 @@ class ReviewService:
         with self._audit.refusals(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource):
             if response.reviewed is not None:
                 raise already
-        self._audit.record(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource)
         review = Review(by=principal.subject, by_name=principal.name, at=utc_now(), comment=comment)
+        reviewed = self._audit.event_put(principal, Access.RESPONSE_REVIEW, response.citizen_id, resource)
         try:
-            self._responses.mark_reviewed(response, review)
+            self._responses.mark_reviewed(response, review, [reviewed])
         except ConditionFailed:
             raise already from None  # reviewed by someone else a moment ago
         return self._view(response.model_copy(update={"reviewed": review}), scope)
