@@ -65,17 +65,10 @@ QUERIES = {("GET", "/v1/audit"): "citizenId={citizen_id}"}
 NATIONAL_SOURCE = frozenset({("POST", "/v1/questionnaires/{questionnaire_id}/copy")})
 
 
-@dataclass(frozen=True)
-class Objects:
-    """One tenant's seeded objects, by the path parameter that names them."""
-
-    ids: dict[str, str]
-
-
 @dataclass
 class World:
     api: LocalApi
-    objects: dict[str, Objects]
+    objects: dict[str, dict[str, str]]  # per tenant: its seeded objects' ids, by the path parameter naming them
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # (client, operation, key value)
     recording: bool = False
 
@@ -124,7 +117,7 @@ def _record(world: World, client_name: str) -> Any:
 # --- the seed ------------------------------------------------------------------------------------------------
 
 
-def _seed_tenant(client: ApiClient, code: str) -> Objects:
+def _seed_tenant(client: ApiClient, code: str) -> dict[str, str]:
     unit = UNITS[code][0]
     nurse = tokens.dev_claims(Role.EMPLOYEE, code, subject=f"seed-nurse-{code}", units=[unit])
     admin = tokens.dev_claims(Role.ADMIN, code)
@@ -160,7 +153,7 @@ def _seed_tenant(client: ApiClient, code: str) -> Objects:
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert answered.status == 201, answered.body
-    ids = {
+    return {
         "citizen_id": citizen_id,
         "assignment_id": as_str(assigned.body["id"]),
         "task_id": as_str(task["id"]),
@@ -170,7 +163,6 @@ def _seed_tenant(client: ApiClient, code: str) -> Objects:
         "unit_id": unit,
         "code": code,
     }
-    return Objects(ids)
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +177,7 @@ def world() -> Iterator[World]:
         assert created.status == 201, created.body
         national_questionnaire = as_str(created.body["id"])
         assert client.call("POST", f"/v1/questionnaires/{national_questionnaire}/publish", claims=national_admin)
-        objects[NATIONAL] = Objects(objects[AARHUS].ids | {"questionnaire_id": national_questionnaire})
+        objects[NATIONAL] = objects[AARHUS] | {"questionnaire_id": national_questionnaire}
         for code in (AARHUS, COPENHAGEN):
             change_municipality(client, code, {"unitScopedVisibility": True})
         world = World(LocalApi(token_secret=SECRET), objects)
@@ -268,15 +260,15 @@ def _expected(cell: Cell) -> frozenset[int] | None:
 
 
 def _allowed_tenants(cell: Cell, caller: str, ids: dict[str, str]) -> set[str]:
-    """The tenants whose keys a cell may touch: the caller's own, and for a national admin also the
-    municipality the path names (the platform registry: municipality records and their unit trees)."""
-    if cell.role is Role.NATIONAL_ADMIN:
-        return {NATIONAL, ids["code"]} if "code" in cell.route.pattern.groupindex else {NATIONAL}
-    return {caller}
+    """The tenants whose keys a cell may touch: the caller's municipality (a citizen's: the one they are registered
+    in), or for a national admin the national tenant and the municipality the path names (the platform registry:
+    municipality records and their unit trees)."""
+    if cell.role is not Role.NATIONAL_ADMIN:
+        return {caller}
+    return {NATIONAL, ids["code"]} if "code" in cell.route.pattern.groupindex else {NATIONAL}
 
 
-def _leaks(world: World, cell: Cell, caller: str, ids: dict[str, str]) -> list[tuple[str, str, str]]:
-    allowed = _allowed_tenants(cell, caller, ids)
+def _leaks(world: World, cell: Cell, allowed: set[str]) -> list[tuple[str, str, str]]:
     leaks = []
     for client, operation, key in world.calls:
         attribute, _, value = key.partition("=")
@@ -301,14 +293,14 @@ def _leaks(world: World, cell: Cell, caller: str, ids: dict[str, str]) -> list[t
 
 def _run(world: World, cell: Cell) -> None:
     caller = AARHUS if cell.variant != OTHER else COPENHAGEN
-    target = NATIONAL if cell.role is Role.NATIONAL_ADMIN else AARHUS
-    ids = world.objects[target].ids
+    if cell.role is Role.NATIONAL_ADMIN:  # acting for the national tenant; their "other" is a municipality's objects
+        ids = world.objects[NATIONAL if cell.variant != OTHER else COPENHAGEN]
+    else:
+        ids = world.objects[AARHUS]
     unit = UNITS[caller][0 if cell.unit == OWN_UNIT else 1]
     claims = _claims(cell.role, caller, unit)
-    if cell.role is Role.NATIONAL_ADMIN and cell.variant == OTHER:
-        ids = world.objects[COPENHAGEN].ids  # a national admin's "other" is a municipality's objects
     if (cell.route.method, cell.route.resource) in NATIONAL_SOURCE:
-        ids = ids | {"questionnaire_id": world.objects[NATIONAL].ids["questionnaire_id"]}
+        ids = ids | {"questionnaire_id": world.objects[NATIONAL]["questionnaire_id"]}
     path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], cell.route.resource)
     if query := QUERIES.get((cell.route.method, cell.route.resource)):
         path += "?" + query.format(**ids)
@@ -338,7 +330,7 @@ def _run(world: World, cell: Cell) -> None:
         assert json.loads(body)["status"] == status, cell
     if cell.variant in BAD_TOKENS:
         assert world.calls == [], f"{cell}: a refused token reached DynamoDB: {world.calls}"
-    leaks = _leaks(world, cell, caller if cell.role is not Role.NATIONAL_ADMIN else NATIONAL, ids)
+    leaks = _leaks(world, cell, _allowed_tenants(cell, caller, ids))
     assert leaks == [], f"{cell}: keys outside the caller's tenant: {leaks}"
 
 
@@ -367,11 +359,11 @@ EXAMPLES = {route: body for route, operation in ROUTE_CONTRACT.items() if (body 
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{r.method} {r.resource}" for r in ROUTES])
-def test_every_role_and_token_on_the_route_gets_its_due_and_touches_only_its_tenant(
-    world: World, route: Route
-) -> None:
+def test_every_role_and_token_on_the_route_gets_its_due_and_touches_only_its_tenant(world: World, route: Route) -> None:
     # Other units first: an own write (a cancel, a retire) may change what a later cell finds.
-    cells = [Cell(route, role, variant, unit) for unit in (OTHER_UNIT, OWN_UNIT) for role in Role for variant in VARIANTS]
+    cells = [
+        Cell(route, role, variant, unit) for unit in (OTHER_UNIT, OWN_UNIT) for role in Role for variant in VARIANTS
+    ]
     for cell in cells:
         _run(world, cell)
     tally("isolation matrix cells asserted", len(cells))
@@ -381,3 +373,18 @@ def test_the_matrix_covers_the_whole_route_table() -> None:
     """Generated from the runner's route table, which the OpenAPI document describes one to one."""
     assert {(r.method, r.resource) for r in ROUTES} == set(ROUTE_CONTRACT)
     assert len(ROUTES) >= 30
+
+
+def test_the_hook_records_every_key_a_request_touches(world: World) -> None:
+    """The matrix's key check is only as good as its recording: a nurse reading a citizen touches the citizen's
+    item, the municipality's settings, and writes an audit event under the citizen."""
+    citizen_id = world.objects[AARHUS]["citizen_id"]
+    route = next(r for r in ROUTES if (r.method, r.resource) == ("GET", "/v1/citizens/{citizen_id}"))
+    _run(world, Cell(route, Role.EMPLOYEE, OWN, OWN_UNIT))
+    touched = set(world.calls)
+    assert {
+        ("data", "GetItem", f"PK={AARHUS}#CITIZEN#{citizen_id}"),
+        ("data", "GetItem", f"PK={AARHUS}#MUNICIPALITY"),
+        ("audit", "PutItem", f"PK={AARHUS}#CITIZEN#{citizen_id}"),
+    } <= touched
+    assert _leaks(world, Cell(route, Role.EMPLOYEE, OTHER, OWN_UNIT), {COPENHAGEN}) != []
