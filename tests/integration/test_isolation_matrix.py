@@ -291,6 +291,15 @@ def _leaks(world: World, cell: Cell, allowed: set[str]) -> list[tuple[str, str, 
     return leaks
 
 
+def _body(cell: Cell) -> str | None:
+    """The route's example body; an empty object for a role the route refuses, whose 403 must come before any
+    body validation (a field list would tell a caller without access what the route takes)."""
+    route = (cell.route.method, cell.route.resource)
+    if route not in EXAMPLES:
+        return None
+    return "{}" if cell.role not in _documented(cell.route)[0] else EXAMPLES[route]
+
+
 def _run(world: World, cell: Cell) -> None:
     caller = AARHUS if cell.variant != OTHER else COPENHAGEN
     if cell.role is Role.NATIONAL_ADMIN:  # acting for the national tenant; their "other" is a municipality's objects
@@ -309,11 +318,10 @@ def _run(world: World, cell: Cell) -> None:
     token = _token(cell.variant, claims)
     if token is not None:
         headers["authorization"] = f"Bearer {token}"
-    route_key = (cell.route.method, cell.route.resource)
     world.calls.clear()
     world.recording = True
     try:
-        status, out_headers, body = world.api.handle(cell.route.method, path, headers, EXAMPLES.get(route_key))
+        status, out_headers, body = world.api.handle(cell.route.method, path, headers, _body(cell))
     finally:
         world.recording = False
     expected = _expected(cell)
