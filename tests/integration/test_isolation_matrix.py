@@ -4,8 +4,9 @@ handlers), each cell's status asserted and every DynamoDB key it touched checked
 
 Two municipalities are seeded once for the module, 0751 Aarhus and 0101 København, each with two units, a
 published questionnaire of its own, and a citizen with an assignment in the first unit, a task and a submitted
-response. In an "other" cell the path ids point at the other municipality's (or unit's) objects. Writes are sent
-without a body, so an own write answers 2xx or a documented 4xx and changes little; safe routes run first.
+response; unit-scoped visibility is on in both. In an "other" cell the path ids point at the other municipality's
+(or unit's) objects. A write carries the route's documented example body (an empty object for a role the route
+refuses) and a stale If-Match, so an own write answers 2xx or a documented 4xx; safe routes run first.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def world() -> Iterator[World]:
         created = client.call("POST", "/v1/questionnaires", claims=national_admin, body=SLEEP)
         assert created.status == 201, created.body
         national_questionnaire = as_str(created.body["id"])
-        assert client.call("POST", f"/v1/questionnaires/{national_questionnaire}/publish", claims=national_admin)
+        published = client.call("POST", f"/v1/questionnaires/{national_questionnaire}/publish", claims=national_admin)
+        assert published.status == 200, published.body
         objects[NATIONAL] = objects[AARHUS] | {"questionnaire_id": national_questionnaire}
         for code in (AARHUS, COPENHAGEN):
             change_municipality(client, code, {"unitScopedVisibility": True})
