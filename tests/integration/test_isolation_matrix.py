@@ -53,6 +53,8 @@ OWN_UNIT, OTHER_UNIT = "own unit", "other unit (unit-scoped visibility on)"
 # Path parameters that name a tenant's object. A national admin acts for every municipality (the platform
 # registry, product.md §5), so `code` binds them to nothing.
 TENANT_BOUND = frozenset({"citizen_id", "assignment_id", "task_id", "response_id", "questionnaire_id", "unit_id"})
+# The seeded objects whose ids a caller from another municipality must never get back.
+FOREIGN_IDS = ("citizen_id", "assignment_id", "task_id", "response_id", "questionnaire_id")
 # Path parameters whose object unit-scoped visibility hides from staff outside the object's unit.
 UNIT_BOUND = frozenset({"citizen_id", "assignment_id", "response_id", "unit_id"})
 # What a body-less (or otherwise incomplete) write of one's own may answer: no body or fields (400/422), a state
@@ -338,6 +340,9 @@ def _run(world: World, cell: Cell) -> None:
     if status >= 400:
         assert out_headers.get("Content-Type") == "application/problem+json", f"{cell}: {out_headers}"
         assert json.loads(body)["status"] == status, cell
+    if cell.variant == OTHER and cell.role is not Role.NATIONAL_ADMIN and status < 300:
+        foreign = {world.objects[AARHUS][name] for name in FOREIGN_IDS}
+        assert not [i for i in foreign if i.encode() in body], f"{cell}: Aarhus's objects in the answer: {body[:300]!r}"
     if cell.variant in BAD_TOKENS:
         assert world.calls == [], f"{cell}: a refused token reached DynamoDB: {world.calls}"
     leaks = _leaks(world, cell, _allowed_tenants(cell, caller, ids))
