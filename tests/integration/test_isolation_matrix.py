@@ -50,15 +50,16 @@ OWN, OTHER = "own municipality", "other municipality"
 BAD_TOKENS = ("no token", "expired token", "tampered payload", "alg: none", "signed with a wrong key")
 OWN_UNIT, OTHER_UNIT = "own unit", "other unit (unit-scoped visibility on)"
 
-# Path parameters that name a tenant's object. A national admin acts for every municipality (the platform
-# registry, product.md §5), so `code` binds them to nothing.
+# Path parameters that name a tenant's object. A national admin keeps the registry of every municipality, so
+# `code` binds them to nothing.
 TENANT_BOUND = frozenset({"citizen_id", "assignment_id", "task_id", "response_id", "questionnaire_id", "unit_id"})
 # The seeded objects whose ids a caller from another municipality must never get back.
 FOREIGN_IDS = ("citizen_id", "assignment_id", "task_id", "response_id", "questionnaire_id")
 # Path parameters whose object unit-scoped visibility hides from staff outside the object's unit.
 UNIT_BOUND = frozenset({"citizen_id", "assignment_id", "response_id", "unit_id"})
-# What a body-less (or otherwise incomplete) write of one's own may answer: no body or fields (400/422), a state
-# that does not allow it (409), a missing or stale If-Match (428/412).
+# What an own write with the example body and a stale If-Match may answer besides a 2xx: a body that does not fit
+# the seeded object (400/422, e.g. WHO-5 answers to another questionnaire), a state that does not allow it (409,
+# e.g. a task already answered), a stale or missing If-Match (412/428).
 OWN_WRITE_REFUSALS = frozenset({400, 409, 412, 422, 428})
 SAFE = frozenset({"GET"})
 # What the route table does not say a route needs: the auditor's query names exactly one citizen or staff member.
