@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CDK := node_modules/.bin/cdk
+NODE_STAMP := node_modules/.installed
 ENV ?= test
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
@@ -15,16 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[infra,dev]'
 	touch $(STAMP)
 
-$(CDK): package.json
+$(NODE_STAMP): package.json  # the CDK CLI, Swagger UI for /docs, the TypeScript client generator and tsc
 	npm install --no-audit --no-fund --silent
-	touch $(CDK)
+	touch $(NODE_STAMP)
 
 dev: $(STAMP)                    ## create the virtualenv with everything
 
-run: $(STAMP)                    ## the whole system locally: API, embedded DynamoDB, seed, jobs
+run: $(STAMP) $(NODE_STAMP)  ## the whole system locally: API, embedded DynamoDB, seed, jobs
 	$(BIN)/python -m local
 
-test: $(STAMP)                   ## lint, type check and every test: unit, integration, infra, e2e
+test: $(STAMP) $(NODE_STAMP)  ## lint, type check and every test: unit, integration, infra, e2e
 	$(BIN)/ruff check .
 	$(BIN)/mypy layers/shared/python functions local infra tests
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -38,7 +39,7 @@ integration: $(STAMP)
 infra-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/infra
 
-e2e: $(STAMP)
+e2e: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
 lint: $(STAMP)
@@ -57,13 +58,13 @@ token: $(STAMP)                  ## a dev token: make token ROLE=employee MUNICI
 	@$(BIN)/python -m local.tokens --role $(or $(ROLE),employee) --municipality $(or $(MUNICIPALITY),0751) \
 		$(if $(CPR),--cpr $(CPR))
 
-synth: $(STAMP) $(CDK)           ## synthesise one environment: make synth ENV=pilot
+synth: $(STAMP) $(NODE_STAMP)  ## synthesise one environment: make synth ENV=pilot
 	$(CDK) synth -c env=$(ENV) --quiet
 
-diff: $(STAMP) $(CDK)
+diff: $(STAMP) $(NODE_STAMP)
 	$(CDK) diff -c env=$(ENV)
 
-deploy: $(STAMP) $(CDK)          ## synthesise once, check the account's Lambda quota, deploy that assembly
+deploy: $(STAMP) $(NODE_STAMP)  ## synthesise once, check the account's Lambda quota, deploy that assembly
 	$(CDK) synth -c env=$(ENV) --quiet
 	$(BIN)/python -m infra.quota cdk.out/KommunalPro-$(ENV).template.json
 	$(CDK) deploy --app cdk.out

@@ -24,6 +24,14 @@ from local import tokens
 from local.apigateway import LocalLambdaContext, proxy_event
 
 DOCS_PAGE = Path(__file__).with_name("docs.html")
+DOCS_INIT = Path(__file__).with_name("docs-init.js")
+# Swagger UI's files from the npm package (make run installs it): /docs needs nothing from the internet.
+SWAGGER_UI = Path(__file__).resolve().parent.parent / "node_modules" / "swagger-ui-dist"
+DOCS_ASSETS = {
+    "swagger-ui.css": (SWAGGER_UI / "swagger-ui.css", "text/css; charset=utf-8"),
+    "swagger-ui-bundle.js": (SWAGGER_UI / "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    "docs-init.js": (DOCS_INIT, "text/javascript; charset=utf-8"),
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class LocalApi:
             return 200, {"Content-Type": "application/json"}, self.openapi
         if method == "GET" and url.path in ("/", "/docs"):
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
+        if method == "GET" and url.path.startswith("/docs/") and url.path.removeprefix("/docs/") in DOCS_ASSETS:
+            path, content_type = DOCS_ASSETS[url.path.removeprefix("/docs/")]
+            return 200, {"Content-Type": content_type}, path.read_bytes()
         # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
         route, match = next(
             ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))), (None, None)
