@@ -111,6 +111,7 @@ def test_one_full_flow_through_the_generated_python_client(client_package: Modul
         )
         assert refused.status_code == 422 and isinstance(refused.parsed, models.Problem), refused.content
         assert refused.parsed.status == 422 and refused.parsed.errors[0].location == "Questionnaire"
+        assert refused.parsed.errors[0].code == "invalid-fhir" and refused.parsed.errors[0].message_da
 
         imported = ops("import_questionnaire").sync(client=admin, body=resource.from_dict(fhir))
         assert isinstance(imported, models.QuestionnaireView), imported
@@ -134,7 +135,9 @@ def test_one_full_flow_through_the_generated_python_client(client_package: Modul
         assigned = ops("assign").sync(registered.id, client=nurse, body=models.AssignmentRequest.from_dict(request))
         assert isinstance(assigned, models.AssignmentView), assigned
 
-        (task,) = ops("my_tasks").sync(client=citizen)  # a list today; a page {items, nextCursor} breaks here
+        tasks = ops("my_tasks").sync(client=citizen)
+        assert isinstance(tasks, models.PageCitizenTask) and not tasks.next_cursor, tasks
+        (task,) = tasks.items
         assert isinstance(task, models.CitizenTask) and task.status == "open"
         (group,) = fhir["item"]
         answers = {item["linkId"]: ["Several-days"] for item in group["item"]}  # 1 point each
