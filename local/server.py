@@ -18,12 +18,26 @@ from urllib.parse import parse_qs, urlsplit
 
 from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes, merged_openapi_document
 from kommunal_pro.api import PROBLEM_JSON
+from kommunal_pro.auth import Role
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import GATEWAY_PROBLEMS
 from local import tokens
 from local.apigateway import LocalLambdaContext, proxy_event
 
 DOCS_PAGE = Path(__file__).with_name("docs.html")
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+# The web client's own paths; anything else unmatched is the API's (and answers as API Gateway would).
+NOT_WEB = ("/v1/", "/docs", "/openapi.json")
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+}
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,12 @@ class LocalApi:
         url = urlsplit(raw_path)
         if method == "GET" and url.path == "/openapi.json":
             return 200, {"Content-Type": "application/json"}, self.openapi
-        if method == "GET" and url.path in ("/", "/docs"):
+        if method == "GET" and url.path == "/docs":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
+        if method == "POST" and url.path == "/dev/token":
+            return dev_token(body)
+        if method == "GET" and not url.path.startswith(NOT_WEB) and (page := web_file(url.path)) is not None:
+            return page
         # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
         route, match = next(
             ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))), (None, None)
@@ -106,6 +124,45 @@ class LocalApi:
             return tokens.verify(token.strip(), secret=self._token_secret)
         except tokens.InvalidToken:
             return None
+
+
+def web_file(path: str) -> tuple[int, dict[str, str], bytes] | None:
+    """A file of the built web client, or its entry page for the app's own paths (SPA routing); None when the
+    client is not built, so that the path answers as the API would."""
+    if not (WEB_DIST / "index.html").exists():
+        return None
+    target = (WEB_DIST / path.lstrip("/")).resolve()
+    if not target.is_relative_to(WEB_DIST.resolve()) or not target.is_file():
+        if "." in path.rsplit("/", 1)[-1]:
+            return None  # a missing asset is a 404, not the app
+        entry = "dev" if path.startswith("/dev/") or path == "/dev" else "index"
+        target = WEB_DIST / f"{entry}.html"
+    cache = "public, max-age=31536000, immutable" if "/assets/" in path else "no-cache"
+    content_type = CONTENT_TYPES.get(target.suffix, "application/octet-stream")
+    return 200, {"Content-Type": content_type, "Cache-Control": cache}, target.read_bytes()
+
+
+def dev_token(body: str | None) -> tuple[int, dict[str, str], bytes]:
+    """Local only (never deployed): the start page's sign-in, a dev token for a demo user.
+
+    Body {"role": "citizen", "user": <index into the demo citizens>} or {"role": "employee" | ...}."""
+    from local.seed import DEMO_CITIZENS, DEMO_MUNICIPALITY, DEMO_UNIT
+
+    try:
+        request = json.loads(body or "")
+        role = Role(request["role"])
+        user = int(request.get("user", 0))
+        if not 0 <= user < len(DEMO_CITIZENS):
+            raise ValueError(user)
+    except (ValueError, KeyError, TypeError):
+        return gateway_error("BAD_REQUEST_BODY")
+    if role is Role.CITIZEN:
+        cpr, name, *_ = DEMO_CITIZENS[user]
+        claims = tokens.citizen_claims(cpr, name)
+    else:
+        municipality = None if role is Role.NATIONAL_ADMIN else DEMO_MUNICIPALITY
+        claims = tokens.dev_claims(role, municipality, units=[DEMO_UNIT])
+    return 200, {"Content-Type": "application/json"}, json.dumps({"token": tokens.mint(claims)}).encode()
 
 
 def _not_a_json_object(headers: dict[str, str], body: str | None) -> bool:
