@@ -84,7 +84,7 @@ class LocalApi:
         if method == "GET" and url.path == "/docs":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
         if method == "POST" and url.path == "/dev/token":
-            return dev_token(body)
+            return dev_token(body, self._token_secret)
         if method == "GET" and not url.path.startswith(NOT_WEB) and (page := web_file(url.path)) is not None:
             return page
         # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
@@ -142,7 +142,7 @@ def web_file(path: str) -> tuple[int, dict[str, str], bytes] | None:
     return 200, {"Content-Type": content_type, "Cache-Control": cache}, target.read_bytes()
 
 
-def dev_token(body: str | None) -> tuple[int, dict[str, str], bytes]:
+def dev_token(body: str | None, secret: str | None) -> tuple[int, dict[str, str], bytes]:
     """Local only (never deployed): the start page's sign-in, a dev token for a demo user.
 
     Body {"role": "citizen", "user": <index into the demo citizens>} or {"role": "employee" | ...}."""
@@ -162,7 +162,7 @@ def dev_token(body: str | None) -> tuple[int, dict[str, str], bytes]:
     else:
         municipality = None if role is Role.NATIONAL_ADMIN else DEMO_MUNICIPALITY
         claims = tokens.dev_claims(role, municipality, units=[DEMO_UNIT])
-    return 200, {"Content-Type": "application/json"}, json.dumps({"token": tokens.mint(claims)}).encode()
+    return 200, {"Content-Type": "application/json"}, json.dumps({"token": tokens.mint(claims, secret=secret)}).encode()
 
 
 def _not_a_json_object(headers: dict[str, str], body: str | None) -> bool:
