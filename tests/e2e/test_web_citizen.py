@@ -21,9 +21,10 @@ from tests.tally import tally
 WEB = Path(__file__).resolve().parents[2] / "web"
 JS_BUDGET = 100_000
 TOTAL_BUDGET = 300_000
+NODE = shutil.which("node") or "node"
 
 pytestmark = pytest.mark.skipif(
-    not (WEB / "dist" / "index.html").exists() or not Path("/usr/bin/chromium").exists() or not shutil.which("node"),
+    not (WEB / "dist" / "index.html").exists() or not Path("/usr/bin/chromium").exists() or NODE == "node",
     reason="the web client is not built or Chromium is missing (make web)",
 )
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 def test_a_citizen_answers_who5_in_the_browser() -> None:
     with running_system() as (base, _):
         run = subprocess.run(
-            ["node", "e2e/citizen.mjs", base], cwd=WEB, capture_output=True, text=True, timeout=240, check=False
+            [NODE, "e2e/citizen.mjs", base], cwd=WEB, capture_output=True, text=True, timeout=240, check=False
         )
         findings = json.loads(run.stdout.strip().splitlines()[-1])
         assert run.returncode == 0, findings.get("error")
