@@ -38,7 +38,9 @@ def test_assets_are_served_immutable_and_a_missing_one_is_not_the_app(dist: Path
     assert (status, payload) == (200, b"console.log(1)")
     assert headers["Content-Type"].startswith("text/javascript")
     assert "immutable" in headers["Cache-Control"]
-    assert LocalApi(SECRET).handle("GET", "/assets/gone.js", {}, None)[0] == 404  # as API Gateway answers a path without a route
+    assert (
+        LocalApi(SECRET).handle("GET", "/assets/gone.js", {}, None)[0] == 404
+    )  # as API Gateway answers a path without a route
     assert LocalApi(SECRET).handle("GET", "/../pyproject.toml", {}, None)[0] == 404
 
 
