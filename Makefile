@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 ENV ?= test
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: dev run test unit integration infra-tests e2e lint format typecheck synth diff deploy openapi token clean
+.PHONY: dev web run test unit integration infra-tests e2e lint format typecheck synth diff deploy openapi token clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +16,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[infra,dev]'
 	touch $(STAMP)
 
+WEB_SOURCES := $(shell find web/src web/index.html web/dev.html web/vite.config.ts docs/openapi.json -type f 2>/dev/null)
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --silent
+	touch $@
+
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+web: web/dist/index.html         ## build the web client (citizen app) when its sources changed
+
 $(NODE_STAMP): package.json  # the CDK CLI, Swagger UI for /docs, the TypeScript client generator and tsc
 	npm install --no-audit --no-fund --silent
 	touch $(NODE_STAMP)
 
 dev: $(STAMP)                    ## create the virtualenv with everything
 
-run: $(STAMP) $(NODE_STAMP)  ## the whole system locally: API, embedded DynamoDB, seed, jobs
+run: $(STAMP) $(NODE_STAMP) web/dist/index.html  ## the whole system locally: API, embedded DynamoDB, seed, jobs
 	$(BIN)/python -m local
 
-test: $(STAMP) $(NODE_STAMP)  ## lint, type check and every test: unit, integration, infra, e2e
+test: $(STAMP) $(NODE_STAMP) web/dist/index.html /usr/bin/chromium  ## lint, type check and every test
 	$(BIN)/ruff check .
 	$(BIN)/mypy layers/shared/python functions local infra tests
+	cd web && npx vitest run
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 unit: $(STAMP)

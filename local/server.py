@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes, merged_openapi_document
 from kommunal_pro.api import PROBLEM_JSON
+from kommunal_pro.auth import Role
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import GATEWAY_PROBLEMS
 from local import tokens
@@ -28,9 +29,21 @@ DOCS_INIT = Path(__file__).with_name("docs-init.js")
 # Swagger UI's files from the npm package (make run installs it): /docs needs nothing from the internet.
 SWAGGER_UI = Path(__file__).resolve().parent.parent / "node_modules" / "swagger-ui-dist"
 DOCS_ASSETS = {
-    "swagger-ui.css": (SWAGGER_UI / "swagger-ui.css", "text/css; charset=utf-8"),
-    "swagger-ui-bundle.js": (SWAGGER_UI / "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    "docs-init.js": (DOCS_INIT, "text/javascript; charset=utf-8"),
+    path.name: path for path in (SWAGGER_UI / "swagger-ui.css", SWAGGER_UI / "swagger-ui-bundle.js", DOCS_INIT)
+}
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+# The API's paths (any version, /v2 included), the reference and the document: never the web client's, so an
+# unknown one answers as API Gateway would. Every other GET is the web client's.
+NOT_WEB = re.compile(r"^/(v\d+(/|$)|docs|openapi\.json)")
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
 }
 
 
@@ -75,11 +88,15 @@ class LocalApi:
         url = urlsplit(raw_path)
         if method == "GET" and url.path == "/openapi.json":
             return 200, {"Content-Type": "application/json"}, self.openapi
-        if method == "GET" and url.path in ("/", "/docs"):
+        if method == "GET" and url.path == "/docs":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.read_bytes()
         if method == "GET" and url.path.startswith("/docs/") and url.path.removeprefix("/docs/") in DOCS_ASSETS:
-            path, content_type = DOCS_ASSETS[url.path.removeprefix("/docs/")]
-            return 200, {"Content-Type": content_type}, path.read_bytes()
+            asset = DOCS_ASSETS[url.path.removeprefix("/docs/")]
+            return 200, {"Content-Type": CONTENT_TYPES[asset.suffix]}, asset.read_bytes()
+        if method == "POST" and url.path == "/dev/token":
+            return dev_token(body, self._token_secret)
+        if method == "GET" and not NOT_WEB.match(url.path) and (page := web_file(url.path)) is not None:
+            return page
         # API Gateway answers a path, or a method of a path, that has no route with MISSING_AUTHENTICATION_TOKEN.
         route, match = next(
             ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))), (None, None)
@@ -117,6 +134,45 @@ class LocalApi:
             return tokens.verify(token.strip(), secret=self._token_secret)
         except tokens.InvalidToken:
             return None
+
+
+def web_file(path: str) -> tuple[int, dict[str, str], bytes] | None:
+    """A file of the built web client, or its entry page for the app's own paths (SPA routing); None when the
+    client is not built, so that the path answers as the API would."""
+    if not (WEB_DIST / "index.html").exists():
+        return None
+    target = (WEB_DIST / path.lstrip("/")).resolve()
+    if not target.is_relative_to(WEB_DIST.resolve()) or not target.is_file():
+        if "." in path.rsplit("/", 1)[-1]:
+            return None  # a missing asset is a 404, not the app
+        entry = "dev" if path.startswith("/dev/") or path == "/dev" else "index"
+        target = WEB_DIST / f"{entry}.html"
+    cache = "public, max-age=31536000, immutable" if "/assets/" in path else "no-cache"
+    content_type = CONTENT_TYPES.get(target.suffix, "application/octet-stream")
+    return 200, {"Content-Type": content_type, "Cache-Control": cache}, target.read_bytes()
+
+
+def dev_token(body: str | None, secret: str | None) -> tuple[int, dict[str, str], bytes]:
+    """Local only (never deployed): the start page's sign-in, a dev token for a demo user.
+
+    Body {"role": "citizen", "user": <index into the demo citizens>} or {"role": "employee" | ...}."""
+    from local.seed import DEMO_CITIZENS, DEMO_MUNICIPALITY, DEMO_UNIT
+
+    try:
+        request = json.loads(body or "")
+        role = Role(request["role"])
+        user = int(request.get("user", 0))
+        if not 0 <= user < len(DEMO_CITIZENS):
+            raise ValueError(user)
+    except (ValueError, KeyError, TypeError):
+        return gateway_error("BAD_REQUEST_BODY")
+    if role is Role.CITIZEN:
+        cpr, name, *_ = DEMO_CITIZENS[user]
+        claims = tokens.citizen_claims(cpr, name)
+    else:
+        municipality = None if role is Role.NATIONAL_ADMIN else DEMO_MUNICIPALITY
+        claims = tokens.dev_claims(role, municipality, units=[DEMO_UNIT])
+    return 200, {"Content-Type": "application/json"}, json.dumps({"token": tokens.mint(claims, secret=secret)}).encode()
 
 
 def _not_a_json_object(headers: dict[str, str], body: str | None) -> bool:
