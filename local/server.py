@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes, merged_openapi_document
 from kommunal_pro.api import PROBLEM_JSON
@@ -84,7 +84,8 @@ class LocalApi:
             method,
             url.path,
             resource=route.resource,
-            path_parameters=match.groupdict(),
+            # API Gateway hands the function its path parameters percent-decoded.
+            path_parameters={name: unquote(value) for name, value in match.groupdict().items()},
             query=parse_qs(url.query),
             headers=headers,
             body=body,

@@ -20,6 +20,7 @@ os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -37,8 +38,8 @@ pytest_plugins = ["tests.tally"]
 _CACHED_CLIENTS = (data_table, audit_table, cpr_vault._kms, cpr_vault._hash_key)
 
 
-@pytest.fixture
-def table() -> Iterator[Any]:
+@contextmanager
+def moto_account() -> Iterator[Any]:
     """A fresh moto account with what a deployed environment provides: table, CPR key and hash secret."""
     with mock_aws():
         provision(get_settings())
@@ -47,6 +48,12 @@ def table() -> Iterator[Any]:
         yield data_table()
         for cached in _CACHED_CLIENTS:
             cached.cache_clear()
+
+
+@pytest.fixture
+def table() -> Iterator[Any]:
+    with moto_account() as account:
+        yield account
 
 
 @pytest.fixture
