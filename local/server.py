@@ -82,9 +82,9 @@ class LocalApi:
             return gateway_error("BAD_REQUEST_BODY")
         event = proxy_event(
             method,
-            url.path,
+            # API Gateway hands the function its path and path parameters percent-decoded.
+            unquote(url.path),
             resource=route.resource,
-            # API Gateway hands the function its path parameters percent-decoded.
             path_parameters={name: unquote(value) for name, value in match.groupdict().items()},
             query=parse_qs(url.query),
             headers=headers,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from werkzeug.test import Client
@@ -73,10 +74,10 @@ class FuzzClient:
         if self.app is not None:
             schema.app = self.app
 
-    def call_and_validate(self, case: Any, headers: dict[str, str]) -> Any:
+    def call_and_validate(self, case: Any) -> Any:
         if self.base_url is not None:
-            return case.call_and_validate(base_url=self.base_url, headers=headers)
-        return case.call_and_validate(headers=headers)
+            return case.call_and_validate(base_url=self.base_url)
+        return case.call_and_validate()
 
     def _call(self, role: Role, method: str, path: str, body: Any = None, **headers: str) -> Any:
         status, answer = self.send(method, path, self.token(role), body, headers)
@@ -115,26 +116,37 @@ def _strings(values: Iterable[Any]) -> list[str]:
 
 
 def local_api_wsgi(api: Any) -> Callable[..., Iterable[bytes]]:
-    """`LocalApi.handle` as a WSGI app, passing what the runner's HTTP server passes: the raw request URI,
+    """`LocalApi.handle` as a WSGI app, passing what the runner's HTTP server passes: the raw path and query,
     lower-case header names and the body decoded as the server decodes it."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length).decode(errors="surrogateescape") if length else None
-        headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")}
+        headers = {
+            name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")
+        }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
-        raw_path = environ.get("REQUEST_URI") or environ["PATH_INFO"] + (
-            f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
-        )
+        query = environ.get("QUERY_STRING")
+        raw_path = urlsplit(environ["REQUEST_URI"]).path + (f"?{query}" if query else "")
         status, out_headers, payload = api.handle(environ["REQUEST_METHOD"], raw_path, headers, body)
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", [*out_headers.items(), ("Content-Length", str(len(payload)))])
+        start_response(
+            f"{status} {_REASONS.get(status, 'Status')}", [*out_headers.items(), ("Content-Length", str(len(payload)))]
+        )
         return [payload]
 
     return app
 
 
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+}
 
 
 @contextmanager
@@ -143,7 +155,7 @@ def in_process_client() -> Iterator[FuzzClient]:
     from local.server import LocalApi
     from tests.conftest import moto_account
 
-    secret = "fuzz-in-process-secret-fuzz-in-process"  # noqa: S105 - a test key for the in-process authorizer
+    secret = "fuzz-in-process-secret-fuzz-in-process"
     with moto_account() as table:
         seed_demo_data(table)
         app = local_api_wsgi(LocalApi(token_secret=secret))

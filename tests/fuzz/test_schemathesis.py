@@ -25,6 +25,8 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from kommunal_pro.auth import Role
+from kommunal_pro.errors import BadRequest
+from kommunal_pro.json_body import check_json_body
 from tests.fuzz.client import FuzzClient, in_process_client, over_http_client
 from tests.tally import tally
 
@@ -64,36 +66,51 @@ def client() -> Iterator[FuzzClient]:
 
 
 @pytest.fixture(scope="module")
-def schema(client: FuzzClient) -> Any:
-    """The committed document, with the seeded ids as dictionaries for the path parameters of the same name."""
+def schemas(client: FuzzClient) -> dict[Role, Any]:
+    """The committed document once per role (its bearer token configured, so Schemathesis knows the request is
+    authenticated and tries it without), with the seeded ids as dictionaries for the path parameters."""
     ids = client.seeded_ids()
-    config = SchemathesisConfig.from_dict(
-        {
-            "dictionaries": {name: {"values": values} for name, values in ids.items()},
-            "checks": {
-                # A schema-valid request may still break a rule the schema cannot state (exactly one of two query
-                # parameters, a CPR number's date, a schedule in the past): the documented 422, with its errors.
-                "positive_data_acceptance": {"expected-statuses": [*SCHEMATHESIS_DEFAULT_ACCEPTED, "422"]}
-            },
-            "parameters": {
-                f"path.{name}": {"dictionary": name, "probability": KNOWN_ID_PROBABILITY} for name in ids
-            },
-        }
-    )
-    loaded = schemathesis.openapi.from_path(str(DOCUMENT), config=config)
-    client.attach(loaded)
+    loaded = {}
+    for role in Role:
+        config = SchemathesisConfig.from_dict(
+            {
+                "auth": {"openapi": {"bearer": {"bearer": client.token(role)}}},
+                "checks": {
+                    # A schema-valid request may still break a rule the schema cannot state (exactly one of two
+                    # query parameters, a CPR number's date, a schedule in the past): the documented 422.
+                    "positive_data_acceptance": {"expected-statuses": [*SCHEMATHESIS_DEFAULT_ACCEPTED, "422"]}
+                },
+                "dictionaries": {name: {"values": values} for name, values in ids.items()},
+                "parameters": {
+                    f"path.{name}": {"dictionary": name, "probability": KNOWN_ID_PROBABILITY} for name in ids
+                },
+            }
+        )
+        schema = schemathesis.openapi.from_path(str(DOCUMENT), config=config)
+        schema.hook("filter_body")(_storable_json)
+        client.attach(schema)
+        loaded[role] = schema
     return loaded
+
+
+def _storable_json(context: Any, body: Any) -> bool:
+    """Leave out bodies that break the rules JSON Schema cannot state (DynamoDB's number range, nesting depth):
+    every route refuses them with a 400 before validation, which tests/integration/test_bad_input.py covers."""
+    try:
+        check_json_body(json.dumps(body))
+    except (BadRequest, TypeError, ValueError):
+        return False
+    return True
 
 
 @pytest.mark.parametrize(("method", "path", "role", "allowed", "cases"), list(_items()))
 def test_operation(
-    client: FuzzClient, schema: Any, method: str, path: str, role: Role, allowed: bool, cases: int
+    client: FuzzClient, schemas: dict[Role, Any], method: str, path: str, role: Role, allowed: bool, cases: int
 ) -> None:
-    operation = schema[path][method]
+    operation = schemas[role][path][method]
     modes = [operation.as_strategy(generation_mode=GenerationMode.POSITIVE)]
     if operation.path_parameters or operation.query or operation.headers or operation.body:
         modes.append(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
-    token = client.token(role)
     calls = 0
 
     @hypothesis.settings(
@@ -108,7 +125,7 @@ def test_operation(
     def run(case: Any) -> None:
         nonlocal calls
         calls += 1
-        response = client.call_and_validate(case, headers={"Authorization": f"Bearer {token}"})
+        response = client.call_and_validate(case)
         assert allowed or 400 <= response.status_code < 500, f"{role} is not in x-roles but got {response.status_code}"
 
     try:

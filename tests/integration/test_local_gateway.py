@@ -10,7 +10,7 @@ from local.server import LocalApi
 from local.tokens import mint
 from tests.support import staff
 
-SECRET = "local-gateway-test-secret-0123456789"  # noqa: S105 - a test key
+SECRET = "local-gateway-test-secret-0123456789"
 
 
 def test_path_parameters_reach_the_function_percent_decoded(seeded: Any) -> None:
@@ -18,6 +18,7 @@ def test_path_parameters_reach_the_function_percent_decoded(seeded: Any) -> None
     api = LocalApi(token_secret=SECRET)
     headers = {"authorization": f"Bearer {mint(staff(Role.EMPLOYEE), secret=SECRET)}"}
     status, _, body = api.handle("GET", "/v1/questionnaires/who%2D5", headers, None)
-    assert (status, json.loads(body)["id"]) == (200, "who-5")
+    assert status == 200, body
+    assert json.loads(body)["id"] == "who-5"
     status, _, body = api.handle("GET", "/v1/questionnaires/" + "%C3%A6" * 40, headers, None)
     assert status == 404, body
