@@ -292,7 +292,7 @@ PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 _ERRORS = {
-    400: "Bad request: the body is not valid JSON, or a header is missing or malformed",
+    400: "Bad request: the body is not valid JSON, a header is missing or malformed, or a cursor is not one we gave out",
     401: "No valid bearer token",
     403: "The caller's role or municipality does not allow this",
     404: "Not found",
@@ -330,7 +330,8 @@ def fhir_json(description: str) -> dict[int, OpenAPIResponse]:
 def error_statuses(method: str, dependant: Dependant) -> list[int]:
     """The error statuses a route can answer, from what it takes: every route authenticates (401, 403), may
     find storage busy (503) or fail (500); a body can be malformed, too large, not JSON or invalid; an id in the
-    path may name nothing; a write may conflict; If-Match may be missing, malformed or stale."""
+    path may name nothing; a write may conflict; If-Match may be missing, malformed or stale; a cursor may be one
+    the list did not give out."""
     statuses = {401, 403, 500, 503}
     headers = {field.alias.lower() for field in dependant.header_params}
     if dependant.body_params:
@@ -339,6 +340,8 @@ def error_statuses(method: str, dependant: Dependant) -> list[int]:
         statuses |= {404, 422}
     if dependant.query_params:
         statuses.add(422)
+    if any(field.alias == "cursor" for field in dependant.query_params):
+        statuses.add(400)  # a cursor this list did not give out
     if method in _WRITES:
         statuses.add(409)
     if "if-match" in headers:
