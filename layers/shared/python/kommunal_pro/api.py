@@ -292,7 +292,7 @@ PROBLEM_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 _ERRORS = {
-    400: "Bad request: the body is not valid JSON, a header is missing or malformed, or a cursor is not one we gave out",
+    400: "Bad request: the body is not valid JSON, a header is missing or malformed, or the cursor is not ours",
     401: "No valid bearer token",
     403: "The caller's role or municipality does not allow this",
     404: "Not found",
