@@ -42,7 +42,7 @@ KNOWN_ID_PROBABILITY = 0.8
 # What Schemathesis's positive-data check accepts for a schema-valid request by default.
 SCHEMATHESIS_DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
-pytestmark = pytest.mark.xdist_group("fuzz") if BASE_URL else []
+pytestmark: list[pytest.MarkDecorator] = [pytest.mark.xdist_group("fuzz")] if BASE_URL else []
 
 
 def _items() -> Iterator[Any]:
