@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 ENV ?= test
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: dev web run test unit integration infra-tests e2e lint format typecheck synth diff deploy openapi token clean
+.PHONY: dev web run test unit integration infra-tests e2e fuzz lint format typecheck synth diff deploy openapi token clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ infra-tests: $(STAMP)
 
 e2e: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+fuzz: $(STAMP)                   ## Schemathesis over HTTP against the local runner, 10x the CI cases
+	$(BIN)/python -m tests.fuzz.campaign $(FUZZ_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

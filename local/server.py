@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from functions import HTTP_FUNCTIONS, body_routes, handler_module, http_routes, merged_openapi_document
 from kommunal_pro.api import PROBLEM_JSON
@@ -110,10 +110,11 @@ class LocalApi:
             return gateway_error("BAD_REQUEST_BODY")
         event = proxy_event(
             method,
-            url.path,
+            # API Gateway hands the function its path and path parameters percent-decoded.
+            unquote(url.path),
             resource=route.resource,
-            path_parameters=match.groupdict(),
-            query=parse_qs(url.query),
+            path_parameters={name: unquote(value) for name, value in match.groupdict().items()},
+            query=parse_qs(url.query, keep_blank_values=True),  # API Gateway passes `?limit=` on as ""
             headers=headers,
             body=body,
             claims=claims,

@@ -82,7 +82,7 @@ class ApiClient:
             path,
             resource=route.resource,
             path_parameters=params,
-            query=parse_qs(query),
+            query=parse_qs(query, keep_blank_values=True),
             headers=headers,
             body=text,
             claims=claims,

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime
 
 from kommunal_pro.api import (
     CursorQuery,
@@ -25,6 +24,7 @@ from kommunal_pro.audit import Access, AuditEvent, AuditQuery
 from kommunal_pro.auth import Role
 from kommunal_pro.citizens.models import Citizen, CitizenRegistration, CprLookup
 from kommunal_pro.citizens.service import default_citizen_service
+from kommunal_pro.models import IsoInstant
 from kommunal_pro.organisations.service import default_service as municipality_service
 from kommunal_pro.review.service import Worklist
 from kommunal_pro.review.service import default_service as review_service
@@ -104,7 +104,7 @@ def worklist(unit_id: ResourceId, cursor: CursorQuery = None) -> Response[Workli
 def audit_events(
     citizen_id: Annotated[str | None, Query(alias="citizenId", max_length=64)] = None,
     staff: Annotated[str | None, Query(max_length=128)] = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[IsoInstant | None, Query()] = None,
     cursor: CursorQuery = None,
 ) -> Response[Page[AuditEvent]]:
     """The privacy officer's check of who read what, by citizen or by staff member, in their municipality,

@@ -63,6 +63,9 @@ def _forge(key: dict[str, str], digest: str) -> str:
         pytest.param(lambda c: c[:-1] + ("A" if c[-1] != "A" else "B"), id="digest changed"),
         pytest.param(lambda c: _forge({"GSI2PK": UNIT_A}, c.split(".")[1]), id="key changed"),
         pytest.param(lambda c: c + "." * 2000, id="too long"),
+        # Found by Schemathesis: non-ASCII text where the digest goes was a TypeError in compare_digest, a 500.
+        pytest.param(lambda c: c.split(".")[0] + ".ß\u00d8,\uf600", id="non-ASCII digest"),
+        pytest.param(lambda c: "2K\u008d.", id="non-ASCII payload"),
     ],
 )
 def test_a_tampered_cursor_is_refused(worklists: Any, tamper: Any) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from kommunal_pro.assignments.schedule import expires_at
@@ -299,3 +301,18 @@ def test_planned_message_is_camel_case_on_the_wire() -> None:
         "kind": "overdue",
         "sendAt": "2025-01-17T08:00:00Z",
     }
+
+
+def test_quiet_hours_are_documented_as_the_wall_clock_times_the_api_sends() -> None:
+    """JSON Schema's `time` format requires an offset; quiet hours have none, so the document gives their pattern
+    (fuzzing found every municipality answer violating `format: time`)."""
+    schema = ReminderPolicy.model_json_schema(by_alias=True)
+    sent = ReminderPolicy().model_dump(mode="json", by_alias=True)
+    assert sent["quietHoursStart"] == "21:00:00"
+    assert (
+        list(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(sent)) == []
+    )
+    for refused in ("21:00+01:00", "2100", "24:00"):
+        assert not re.search(schema["properties"]["quietHoursStart"]["pattern"], refused)
+        with pytest.raises(ValidationError):
+            ReminderPolicy.model_validate({"quietHoursStart": refused})

@@ -25,6 +25,7 @@ from kommunal_pro.assignments.schedule import (
 )
 from kommunal_pro.clock import COPENHAGEN
 from kommunal_pro.errors import Problem
+from kommunal_pro.models import IsoInstant
 
 SCHEDULE = TypeAdapter(Schedule)
 
@@ -326,3 +327,11 @@ def test_grace_period_is_whole_local_days() -> None:
     assert expires_at(utc(2025, 5, 12, 7), 0) == utc(2025, 5, 12, 7)
     with pytest.raises(ValueError, match="cannot be negative"):
         expires_at(utc(2025, 5, 12, 7), -1)
+
+
+@pytest.mark.parametrize("value", [1767225600, "1767225600", "-234"])
+def test_an_instant_is_iso_8601_text_never_seconds_since_1970(value: object) -> None:
+    """pydantic reads a number as a Unix time; the document says `format: date-time` (fuzzing sent `since=-234`)."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(IsoInstant).validate_python(value)
+    assert TypeAdapter(IsoInstant).validate_python("2026-01-01T00:00:00+01:00").utcoffset() is not None

@@ -1994,14 +1994,16 @@ export interface components {
             quietChannels?: string[];
             /**
              * Quiethoursend
-             * Format: time
+             * @description Copenhagen wall-clock time, HH:MM or HH:MM:SS, without an offset
              * @default 08:00:00
+             * @example 21:00
              */
             quietHoursEnd: string;
             /**
              * Quiethoursstart
-             * Format: time
+             * @description Copenhagen wall-clock time, HH:MM or HH:MM:SS, without an offset
              * @default 21:00:00
+             * @example 21:00
              */
             quietHoursStart: string;
         };

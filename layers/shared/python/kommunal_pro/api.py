@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from kommunal_pro.auth import Principal, Role, principal_from_event
+from kommunal_pro.concurrency import IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN
 from kommunal_pro.config import get_settings
 from kommunal_pro.errors import (
     ERROR_CODES,
@@ -250,14 +251,16 @@ _REF = "#/components/schemas/"
 # Idempotency-Key a 400 (problem+json, not Powertools' 422), so they are optional to the resolver and marked
 # required in the document.
 REQUIRED_HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "if-match": ("If-Match", {"type": "string", "title": "If-Match", "description": "The ETag you last read"}),
+    "if-match": (
+        "If-Match",
+        {"type": "string", "title": "If-Match", "pattern": IF_MATCH_PATTERN, "description": "The ETag you last read"},
+    ),
     "idempotency-key": (
         "Idempotency-Key",
         {
             "type": "string",
             "title": "Idempotency-Key",
-            "minLength": 8,
-            "maxLength": 128,
+            "pattern": IDEMPOTENCY_KEY_PATTERN,
             "description": "Letters, digits and dashes; a retry with the same key returns the same receipt",
         },
     ),

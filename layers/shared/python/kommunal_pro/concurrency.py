@@ -1,8 +1,15 @@
-"""Optimistic concurrency over HTTP: a record's version travels as an ETag and comes back as If-Match."""
+"""Optimistic concurrency over HTTP: a record's version travels as an ETag and comes back as If-Match; a retried
+submission is known by its Idempotency-Key."""
 
 from __future__ import annotations
 
+import re
+
 from kommunal_pro.errors import BadRequest, PreconditionRequired
+
+# What an If-Match may be: an ETag we sent (`"3"`, weak `W/"3"`) or its bare version; the document states the same.
+IF_MATCH_PATTERN = r'^(W/)?("[0-9]{1,9}"|[0-9]{1,9})$'
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9-]{8,128}$"
 
 
 def etag(version: int) -> str:
@@ -15,7 +22,6 @@ def expected_version(if_match: str | None) -> int:
         raise PreconditionRequired(
             "Send If-Match med den ETag du sidst læste (send If-Match with the ETag you last read)"
         )
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not re.fullmatch(IF_MATCH_PATTERN, if_match.strip()):
         raise BadRequest("If-Match skal være en ETag fra en tidligere læsning (If-Match must be an ETag we sent)")
-    return int(value)
+    return int(if_match.strip().removeprefix("W/").strip('"'))

@@ -26,11 +26,11 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from kommunal_pro.clock import local_date, shift_local
 from kommunal_pro.errors import ErrorCode, InvalidInput, Problem, error
-from kommunal_pro.models import ApiModel
+from kommunal_pro.models import ApiModel, IsoInstant
 
 MAX_OCCURRENCES = 100
 
-Instant = Annotated[AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), lt=datetime(2100, 1, 1, tzinfo=UTC))]
+Instant = Annotated[IsoInstant, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), lt=datetime(2100, 1, 1, tzinfo=UTC))]
 
 
 class OnceSchedule(ApiModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from kommunal_pro.cpr import Cpr, InvalidCpr
 from kommunal_pro.models import ApiModel
@@ -119,4 +119,5 @@ class Preferences(ApiModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"remindersOptedOut": False}]})
 
-    reminders_opted_out: bool = Field(description="No invitations or reminders, in any municipality")
+    # Strict: true or false, not 0.0 or "yes" (pydantic's lax mode would read those as a choice the citizen made).
+    reminders_opted_out: StrictBool = Field(description="No invitations or reminders, in any municipality")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from kommunal_pro.auth import Principal
 from kommunal_pro.citizens.models import StoredCitizen
 from kommunal_pro.citizens.service import CitizenService, default_citizen_service
 from kommunal_pro.clock import utc_now
+from kommunal_pro.concurrency import IDEMPOTENCY_KEY_PATTERN
 from kommunal_pro.errors import BadRequest, Conflict, ErrorCode, InvalidInput, NotFound, error
 from kommunal_pro.questionnaires.answers import check_answer_shapes, validate_submission
 from kommunal_pro.questionnaires.model import Answers
@@ -92,7 +94,7 @@ class CitizenResponseService:
         self, principal: Principal, task_id: str, submission: Submission, idempotency_key: str | None
     ) -> Receipt:
         """Validate against the pinned version, score, and store the response exactly once."""
-        key = _checked_key(idempotency_key)
+        key = checked_idempotency_key(idempotency_key)
         record, task = self._own_task(principal, task_id)
         fingerprint = hashlib.sha256(f"{task.id}:{submission.model_dump_json()}".encode()).hexdigest()
         if replayed := self._replay(record, key, fingerprint):
@@ -227,8 +229,8 @@ def _pinned(ref: VersionRef) -> tuple[str, str, int]:
     return ref.tenant, ref.questionnaire_id, ref.version
 
 
-def _checked_key(idempotency_key: str | None) -> str:
-    if not idempotency_key or not 8 <= len(idempotency_key) <= 128 or not idempotency_key.replace("-", "").isalnum():
+def checked_idempotency_key(idempotency_key: str | None) -> str:
+    if not idempotency_key or not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
         raise BadRequest(
             "Send en Idempotency-Key (8-128 tegn: bogstaver, tal, bindestreg) med besvarelsen "
             "(an Idempotency-Key header of 8-128 letters, digits or dashes is required)"

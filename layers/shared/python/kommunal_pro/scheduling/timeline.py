@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, WithJsonSchema, field_validator
 
 from kommunal_pro.clock import COPENHAGEN, from_local
 from kommunal_pro.models import ApiModel
@@ -30,6 +30,18 @@ from kommunal_pro.models import ApiModel
 Hours = Annotated[int, Field(ge=1, le=30 * 24)]
 HoursList = Annotated[list[Hours], Field(max_length=10)]
 MessageKind = Literal["invitation", "reminder", "overdue"]
+# A Copenhagen wall-clock time. JSON Schema's `time` format requires an offset, which this must not have.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "Copenhagen wall-clock time, HH:MM or HH:MM:SS, without an offset",
+            "examples": ["21:00"],
+        }
+    ),
+]
 
 
 class ReminderPolicy(ApiModel):
@@ -37,8 +49,8 @@ class ReminderPolicy(ApiModel):
     before_due_hours: HoursList = Field(default_factory=lambda: [24])
     after_due_hours: HoursList = Field(default_factory=lambda: [24])
     max_reminders: Annotated[int, Field(ge=0, le=10)] = Field(3, description="Reminders, not counting the invitation")
-    quiet_hours_start: time = time(21)
-    quiet_hours_end: time = time(8)
+    quiet_hours_start: WallClock = time(21)
+    quiet_hours_end: WallClock = time(8)
     quiet_channels: list[str] = Field(default_factory=lambda: ["sms"])
 
     @field_validator("before_due_hours", "after_due_hours")

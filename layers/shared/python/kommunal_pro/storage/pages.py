@@ -155,7 +155,9 @@ def _decode(cursor: str, listing: Listing) -> dict[str, Any] | None:
     """The key a cursor goes on from; None for the start of the partition (a cursor "." + digest, which
     query_pages gives when a page ends with a partition)."""
     payload, _, digest = cursor.partition(".")
-    if len(cursor) > MAX_CURSOR_LENGTH or not hmac.compare_digest(digest, _digest(listing.scope, payload)):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so once a 500).
+    expected = _digest(listing.scope, payload).encode()
+    if len(cursor) > MAX_CURSOR_LENGTH or not hmac.compare_digest(digest.encode(errors="surrogateescape"), expected):
         raise _refused()
     if not payload:
         return None
