@@ -362,6 +362,24 @@ class TestFhir:
         assert conditions and [c["answerInteger"] for c in conditions] == [c["answerInteger"] for c in expected]
         assert all(type(c["answerInteger"]) is int for c in conditions)
 
+    def test_a_questionnaire_sent_as_application_fhir_json_is_imported(self, api: ApiClient, seeded: Any) -> None:
+        """The FHIR media type itself, as FHIR tools send it, once answered 500."""
+        resource = (FIXTURES / "researchkitonfhir-gad7-contained-vs-ordinal.json").read_text()
+
+        imported = api.call(
+            "POST",
+            "/v1/questionnaires/import",
+            claims=AARHUS_ADMIN,
+            raw_body=resource,
+            headers={"Content-Type": "application/fhir+json; charset=utf-8"},
+        )
+
+        assert imported.status == 201, imported.body
+        assert imported.body["status"] == "draft"
+        assert [i["linkId"] for i in imported.body["definition"]["items"]] == [
+            i["linkId"] for i in json.loads(resource)["item"]
+        ]
+
     def test_importing_something_that_is_not_a_questionnaire_is_422(self, api: ApiClient, seeded: Any) -> None:
         result = api.call("POST", "/v1/questionnaires/import", claims=AARHUS_ADMIN, body={"resourceType": "Patient"})
         assert result.status == 422

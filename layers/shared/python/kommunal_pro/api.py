@@ -217,6 +217,17 @@ def _check_body(event: dict[str, Any]) -> None:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType(SEND_JSON)
     check_json_body(body)
+    if media_type != "application/json":
+        _as_plain_json(event)
+
+
+def _as_plain_json(event: dict[str, Any]) -> None:
+    """A JSON-family body (`application/fhir+json` from a FHIR tool) goes on as application/json: the one type
+    Powertools' validation parses, which refused any other with an error that was once a 500."""
+    for name in [name for name in event.get("headers") or {} if name.lower() == "content-type"]:
+        event["headers"][name] = "application/json"
+    for name in [name for name in event.get("multiValueHeaders") or {} if name.lower() == "content-type"]:
+        event["multiValueHeaders"][name] = ["application/json"]
 
 
 def _invalid_request(error: RequestValidationError) -> Response[Any]:
