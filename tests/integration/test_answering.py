@@ -378,6 +378,6 @@ def test_a_citizen_opts_out_of_reminders_and_no_more_are_planned(api: ApiClient,
             "code": "wrong-type",
             "location": "body.remindersOptedOut",
             "messageDa": "Angiv true eller false",
-            "messageEn": "Input should be a valid boolean, unable to interpret input",
+            "messageEn": "Input should be a valid boolean",
         }
     ]
