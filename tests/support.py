@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -106,6 +107,12 @@ class ApiClient:
             cursor, pages = result.body["nextCursor"], pages + 1
             assert pages <= 1000, "the cursor never ends"
         return items, pages
+
+
+def open_now(*, due_in_days: int) -> dict[str, str]:
+    """A once-schedule that opened an hour ago: its task can be answered right away."""
+    opens = datetime.now(UTC) - timedelta(hours=1)
+    return {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=due_in_days)).isoformat()}
 
 
 def table_snapshot(table: Any) -> list[dict[str, Any]]:

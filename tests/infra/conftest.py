@@ -49,6 +49,15 @@ class Synthesised:
             if isinstance(element, CfnResource)
         }
 
+    @cached_property
+    def alarms(self) -> dict[str, dict[str, Any]]:
+        """The alarms' properties by name without the environment's prefix: "responses errors", "api 5xx"."""
+        prefix = f"kommunal-pro-{self.name} "
+        return {
+            alarm["Properties"]["AlarmName"].removeprefix(prefix): alarm["Properties"]
+            for alarm in self.find("AWS::CloudWatch::Alarm").values()
+        }
+
     def find(self, type_: str, props: dict[str, Any] | None = None) -> Mapping[str, Mapping[str, Any]]:
         return self.template.find_resources(type_, {"Properties": props} if props else None)
 

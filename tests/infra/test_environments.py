@@ -494,29 +494,21 @@ def test_alarms_go_to_an_encrypted_topic_e_mailed_to_the_configured_addresses(sy
     )
 
 
-def _alarms(synthesised: Synthesised) -> dict[str, dict[str, Any]]:
-    return {
-        alarm["Properties"]["AlarmName"]: alarm["Properties"]
-        for alarm in synthesised.find("AWS::CloudWatch::Alarm").values()
-    }
-
-
 # The one alarm for which no data is bad news: the organisation sync reports on every (nightly) run.
 SILENCE_ALARMS = {"org-sync aborted or silent"}
 
 
 def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(synthesised: Synthesised) -> None:
     topic = {"Ref": _topic_id(synthesised)}
-    alarms = _alarms(synthesised)
-    prefix = f"kommunal-pro-{synthesised.name} "
+    alarms = synthesised.alarms
 
     assert alarms
-    assert {name.removeprefix(prefix) for name in alarms} >= SILENCE_ALARMS
+    assert set(alarms) >= SILENCE_ALARMS
     for name, alarm in alarms.items():
-        assert name.startswith(prefix)
+        assert alarm["AlarmName"] == f"kommunal-pro-{synthesised.name} {name}"
         assert alarm["AlarmActions"] == [topic]
         assert alarm["OKActions"] == [topic]
-        missing = "breaching" if name.removeprefix(prefix) in SILENCE_ALARMS else "notBreaching"
+        missing = "breaching" if name in SILENCE_ALARMS else "notBreaching"
         assert alarm["TreatMissingData"] == missing, name
 
 
@@ -538,7 +530,7 @@ def _expression(alarm: dict[str, Any]) -> str:
 
 def test_every_function_of_ours_is_alarmed_on_errors_throttles_and_duration(synthesised: Synthesised) -> None:
     watched: dict[str, set[str]] = {}
-    for alarm in _alarms(synthesised).values():
+    for alarm in synthesised.alarms.values():
         for metric in _metrics(alarm):
             for dimension in metric.get("Dimensions", []):
                 if dimension["Name"] == "FunctionName":
@@ -554,8 +546,7 @@ def test_every_function_of_ours_is_alarmed_on_errors_throttles_and_duration(synt
 def test_request_driven_functions_alarm_on_rates_held_for_15_of_25_minutes_jobs_on_one_failed_run(
     synthesised: Synthesised,
 ) -> None:
-    prefix = f"kommunal-pro-{synthesised.name} "
-    alarms = {name.removeprefix(prefix): alarm for name, alarm in _alarms(synthesised).items()}
+    alarms = synthesised.alarms
     responses = alarms["responses errors"]
     reminders = alarms["reminders errors"]
 
@@ -577,8 +568,7 @@ def test_request_driven_functions_alarm_on_rates_held_for_15_of_25_minutes_jobs_
 def test_what_users_feel_is_alarmed_api_5xx_rate_and_latency_tables_queue_age_and_account_concurrency(
     synthesised: Synthesised,
 ) -> None:
-    prefix = f"kommunal-pro-{synthesised.name} "
-    alarms = {name.removeprefix(prefix): alarm for name, alarm in _alarms(synthesised).items()}
+    alarms = synthesised.alarms
     api_5xx = alarms["api 5xx"]
     latency = alarms["api p90 latency"]
 
@@ -624,8 +614,7 @@ def test_each_environment_has_a_cost_budget_that_reaches_the_alarm_topic(synthes
 
 
 def test_sms_spend_is_alarmed(synthesised: Synthesised) -> None:
-    alarms = _alarms(synthesised)
-    sms = alarms[f"kommunal-pro-{synthesised.name} sms spend"]
+    sms = synthesised.alarms["sms spend"]
 
     assert (sms["Namespace"], sms["MetricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
     # At 80 % of the month's limit: SNS stops sending text messages at the limit itself.

@@ -112,14 +112,6 @@ def _rule_of(synthesised: Synthesised, function_id: str) -> dict[str, Any]:
     return as_object(rule)
 
 
-def _alarms(synthesised: Synthesised) -> dict[str, dict[str, Any]]:
-    prefix = f"kommunal-pro-{synthesised.name} "
-    return {
-        alarm["Properties"]["AlarmName"].removeprefix(prefix): alarm["Properties"]
-        for alarm in synthesised.find("AWS::CloudWatch::Alarm").values()
-    }
-
-
 def _ssl_only(synthesised: Synthesised, policy_type: str, target: str, resource_id: str) -> bool:
     """Whether the queue or bucket policy of `resource_id` denies every request without TLS."""
     for policy in synthesised.find(policy_type).values():
@@ -225,7 +217,7 @@ def test_the_notification_queue_is_encrypted_tls_only_and_dead_letters_after_fiv
 def test_a_message_in_the_notification_dead_letter_queue_is_alarmed(synthesised: Synthesised) -> None:
     _, queue = _queue(synthesised)
     dead_letters_id = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-    alarm = _alarms(synthesised)["notifications dead letters"]
+    alarm = synthesised.alarms["notifications dead letters"]
 
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dead_letters_id, "QueueName"]}}]
@@ -290,7 +282,7 @@ def test_the_sender_may_read_and_update_notifications_send_and_consume_nothing_m
 
 def test_the_sender_is_alarmed_under_its_own_name(synthesised: Synthesised) -> None:
     sender_id, _ = _sender(synthesised)
-    alarms = _alarms(synthesised)
+    alarms = synthesised.alarms
 
     for kind in ("errors", "throttles", "near timeout"):
         alarm = alarms[f"notification sender {kind}"]
@@ -401,7 +393,7 @@ def test_both_buckets_are_kept_outside_test(synthesised: Synthesised) -> None:
 
 
 def test_an_aborted_or_silent_org_sync_is_alarmed(synthesised: Synthesised) -> None:
-    alarm = _alarms(synthesised)["org-sync aborted or silent"]
+    alarm = synthesised.alarms["org-sync aborted or silent"]
 
     assert (alarm["Namespace"], alarm["MetricName"]) == ("KommunalPro", "OrgSyncAborted")
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "orgsync"}]

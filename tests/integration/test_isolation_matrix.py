@@ -17,7 +17,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -32,7 +31,7 @@ from local.server import LocalApi, Route, build_routes, openapi_json
 from tests.conftest import moto_environment
 from tests.integration.test_questionnaires import SLEEP
 from tests.json_values import as_object, as_str
-from tests.support import ApiClient, change_municipality
+from tests.support import ApiClient, change_municipality, open_now
 from tests.tally import tally
 
 # One worker, one seeded table: the cells of later routes see what the writes of earlier ones did.
@@ -122,15 +121,19 @@ def _record(world: World, client_name: str) -> Any:
 # --- the seed ------------------------------------------------------------------------------------------------
 
 
+def _published_questionnaire(client: ApiClient, author: dict[str, Any]) -> str:
+    created = client.call("POST", "/v1/questionnaires", claims=author, body=SLEEP)
+    assert created.status == 201, created.body
+    questionnaire = as_str(created.body["id"])
+    published = client.call("POST", f"/v1/questionnaires/{questionnaire}/publish", claims=author)
+    assert published.status == 200, published.body
+    return questionnaire
+
+
 def _seed_tenant(client: ApiClient, code: str) -> dict[str, str]:
     unit = UNITS[code][0]
     nurse = tokens.dev_claims(Role.EMPLOYEE, code, subject=f"seed-nurse-{code}", units=[unit])
-    admin = tokens.dev_claims(Role.ADMIN, code)
-    created = client.call("POST", "/v1/questionnaires", claims=admin, body=SLEEP)
-    assert created.status == 201, created.body
-    questionnaire = as_str(created.body["id"])
-    published = client.call("POST", f"/v1/questionnaires/{questionnaire}/publish", claims=admin)
-    assert published.status == 200, published.body
+    questionnaire = _published_questionnaire(client, tokens.dev_claims(Role.ADMIN, code))
     cpr, name = CITIZENS[code]
     registered = client.call(
         "POST",
@@ -140,8 +143,7 @@ def _seed_tenant(client: ApiClient, code: str) -> dict[str, str]:
     )
     assert registered.status == 201, registered.body
     citizen_id = as_str(registered.body["id"])
-    opens = datetime.now(UTC) - timedelta(hours=1)
-    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=2)).isoformat()}
+    schedule = open_now(due_in_days=2)
     assigned = client.call(
         "POST",
         f"/v1/citizens/{citizen_id}/assignments",
@@ -177,12 +179,7 @@ def world() -> Iterator[World]:
         client = ApiClient()
         change_municipality(client, COPENHAGEN, {"enabled": True})
         objects = {code: _seed_tenant(client, code) for code in (AARHUS, COPENHAGEN)}
-        national_admin = tokens.dev_claims(Role.NATIONAL_ADMIN, None)
-        created = client.call("POST", "/v1/questionnaires", claims=national_admin, body=SLEEP)
-        assert created.status == 201, created.body
-        national_questionnaire = as_str(created.body["id"])
-        published = client.call("POST", f"/v1/questionnaires/{national_questionnaire}/publish", claims=national_admin)
-        assert published.status == 200, published.body
+        national_questionnaire = _published_questionnaire(client, tokens.dev_claims(Role.NATIONAL_ADMIN, None))
         objects[NATIONAL] = objects[AARHUS] | {"questionnaire_id": national_questionnaire}
         for code in (AARHUS, COPENHAGEN):
             change_municipality(client, code, {"unitScopedVisibility": True})

@@ -4,7 +4,6 @@ statuses and headers it states, and a missing required header is the problem+jso
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -12,7 +11,7 @@ from jsonschema import Draft202012Validator
 from kommunal_pro.auth import Role
 from local.server import openapi_json
 from tests.json_values import as_object, as_str
-from tests.support import UNIT, ApiClient, Result, citizen, staff
+from tests.support import UNIT, ApiClient, Result, citizen, open_now, staff
 
 DOCUMENT: dict[str, Any] = json.loads(openapi_json())
 AARHUS_ADMIN = staff(Role.ADMIN, "0751")
@@ -92,8 +91,7 @@ def test_creates_answer_the_documented_201_with_the_documented_examples(api: Api
     assert planned.status == 201, planned.body
     documented(planned, "POST", assignments)
 
-    opens = datetime.now(UTC) - timedelta(hours=1)
-    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    schedule = open_now(due_in_days=3)
     body = {"questionnaireId": "who-5", "unitId": UNIT, "schedule": schedule}
     assigned = api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)
     task_id = as_str(assigned.body["tasks"][0]["id"])
@@ -166,8 +164,7 @@ def test_a_missing_idempotency_key_is_the_documented_400(api: ApiClient, seeded:
     submit = "/v1/me/tasks/{task_id}/response"
     assert {p["name"]: p["required"] for p in operation("POST", submit)["parameters"]}["Idempotency-Key"] is True
     registered = api.call("POST", "/v1/citizens", claims=NURSE, body=example("POST", "/v1/citizens"))
-    opens = datetime.now(UTC) - timedelta(hours=1)
-    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    schedule = open_now(due_in_days=3)
     assigned = api.call(
         "POST",
         f"/v1/citizens/{registered.body['id']}/assignments",
@@ -256,8 +253,7 @@ def test_every_route_answers_its_documented_success(api: ApiClient, seeded: Any)
     call("GET", f"{c}/assignments", f"/v1/citizens/{cid}/assignments", NURSE)
 
     # responses: the citizen answers a WHO-5 open now, staff read and review it
-    opens = datetime.now(UTC) - timedelta(hours=1)
-    schedule = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    schedule = open_now(due_in_days=3)
     assigned = api.call(
         "POST",
         f"/v1/citizens/{cid}/assignments",

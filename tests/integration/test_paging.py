@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ from kommunal_pro.auth import Role
 from kommunal_pro.storage.pages import MAX_PAGE_SIZE
 from local.orgsync import sync_folder
 from tests.org_data import NOW
-from tests.support import UNIT, ApiClient, citizen, staff
+from tests.support import UNIT, ApiClient, citizen, open_now, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751")
 ADMIN = staff(Role.ADMIN, "0751")
@@ -49,8 +48,7 @@ def _citizen_with_tasks(api: ApiClient, cpr: str, name: str) -> str:
     )
     assert registered.status == 201, registered.body
     citizen_id = registered.body["id"]
-    opens = datetime.now(UTC) - timedelta(hours=1)
-    once = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=3)).isoformat()}
+    once = open_now(due_in_days=3)
     for n in range(4):
         body = {"questionnaireId": "who-5", "unitId": UNIT, "schedule": once}
         assigned = api.call("POST", f"/v1/citizens/{citizen_id}/assignments", claims=NURSE, body=body)

@@ -23,7 +23,7 @@ from kommunal_pro.organisations.units import StaffMembership, UnitRepository
 from kommunal_pro.review import service as review_service
 from kommunal_pro.storage.table import data_table
 from tests.json_values import as_object, as_objects, as_str
-from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, staff
+from tests.support import UNIT, ApiClient, Result, change_municipality, citizen, open_now, staff
 
 NURSE = staff(Role.EMPLOYEE, "0751", name="Sygeplejerske Mette Holm")
 OTHER_UNIT_NURSE = staff(Role.EMPLOYEE, "0751", subject="nurse-syd", units=["sundhedscenter-syd"])
@@ -235,8 +235,7 @@ class TestResponsesAsStaffReadThem:
 
         outside = search()
         assert (outside["id"], outside["email"], outside["contactDetailsWithheld"]) == (citizen_id, None, True)
-        opens = datetime.now(UTC) - timedelta(hours=1)
-        syd = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=2)).isoformat()}
+        syd = open_now(due_in_days=2)
         assigned = clinic.api.call(
             "POST",
             f"/v1/citizens/{citizen_id}/assignments",
@@ -262,8 +261,7 @@ class TestResponsesAsStaffReadThem:
         given: dict[str, list[str]] = {"sundhedscenter-nord": [], "sundhedscenter-syd": []}
         for n in range(6):  # WHO-5 answered for Nord and Syd in turn: their responses interleave in the partition
             unit, nurse = ("sundhedscenter-syd", OTHER_UNIT_NURSE) if n % 2 else ("sundhedscenter-nord", NURSE)
-            opens = datetime.now(UTC) - timedelta(hours=1)
-            once = {"kind": "once", "opensAt": opens.isoformat(), "dueAt": (opens + timedelta(days=2)).isoformat()}
+            once = open_now(due_in_days=2)
             assigned = clinic.api.call(
                 "POST",
                 f"/v1/citizens/{citizen_id}/assignments",
